@@ -1,0 +1,71 @@
+/**
+ * The cached parse of a message: what IMAP needs to answer ENVELOPE, BODYSTRUCTURE, BODY[section] and
+ * SEARCH without re-parsing the message. Computed once at delivery/APPEND (see `parse-message.ts`) and kept
+ * by the store as JSON next to the body. Offsets are byte offsets into the stored body (the blob), so a
+ * section is served by reading a byte range.
+ *
+ * Bump `STRUCTURE_VERSION` whenever the shape changes; the store re-parses bodies with an older version.
+ */
+
+export const STRUCTURE_VERSION = 1;
+
+/** RFC 3501 §7.4.2 ENVELOPE address: [name, adl, mailbox, host]; group syntax uses host = null markers. */
+export interface EnvelopeAddress {
+  name: string | null;
+  adl: string | null;
+  mailbox: string | null;
+  host: string | null;
+}
+
+/** RFC 3501 §7.4.2 ENVELOPE, fields as raw (undecoded) header values, as IMAP requires. */
+export interface Envelope {
+  date: string | null;
+  subject: string | null;
+  from: EnvelopeAddress[] | null;
+  sender: EnvelopeAddress[] | null;
+  replyTo: EnvelopeAddress[] | null;
+  to: EnvelopeAddress[] | null;
+  cc: EnvelopeAddress[] | null;
+  bcc: EnvelopeAddress[] | null;
+  inReplyTo: string | null;
+  messageId: string | null;
+}
+
+/** One MIME entity. Offsets are absolute within the body blob. */
+export interface MimePart {
+  /** Start of this entity's header block. */
+  headerStart: number;
+  /** Start of this entity's body (just past the blank line ending the header, or end of data if none). */
+  bodyStart: number;
+  /** End of this entity's body (exclusive). */
+  bodyEnd: number;
+  /** Lower-case type and subtype; defaults per RFC 2045 (text/plain, or message/rfc822 in multipart/digest). */
+  type: string;
+  subtype: string;
+  /** Content-Type parameters, names lower-cased, RFC 2231 continuations and charsets decoded. */
+  params: Record<string, string>;
+  id: string | null;
+  description: string | null;
+  /** Content-Transfer-Encoding, upper-cased as IMAP shows it; "7BIT" when absent. */
+  encoding: string;
+  md5: string | null;
+  disposition: { type: string; params: Record<string, string> } | null;
+  language: string[] | null;
+  location: string | null;
+  /** Body size in octets (bodyEnd - bodyStart). */
+  size: number;
+  /** Number of lines in the body, for text/* and message/rfc822. */
+  lines: number;
+  /** Children of a multipart/*. */
+  parts?: MimePart[];
+  /** For message/rfc822 (and message/global): the encapsulated message. */
+  message?: { envelope: Envelope; root: MimePart };
+}
+
+export interface MessageStructure {
+  version: number;
+  /** End of the top-level header block (= root.bodyStart). */
+  headerEnd: number;
+  envelope: Envelope;
+  root: MimePart;
+}

@@ -1,0 +1,383 @@
+/**
+ * The store's contract: interfaces and types only (DESIGN.md "store/"). Protocol code depends on these and
+ * never on SQLite. Every method is async so that a PostgreSQL implementation fits behind the same interface.
+ *
+ * Invariants every implementation keeps (checked by test/contract):
+ * - UIDs in a mailbox strictly increase and are never reused while UIDVALIDITY stays the same.
+ * - MODSEQ per mailbox strictly increases with every change (new message, flag change, expunge).
+ * - A body referenced by committed metadata is durable (BlobStore.put resolved before the commit).
+ * - A method that rejects has changed nothing (one transaction per call).
+ * - Addresses are stored lower-case with the domain in A-label (punycode) form; callers normalise first.
+ *
+ * Errors: `StoreError` from lib/errors with kind 'not-found' | 'exists' | 'in-use' | 'invalid' | 'conflict'.
+ */
+
+import type { MessageStructure } from '../mail/structure.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Accounts, domains, aliases
+
+export type UnknownRecipientPolicy = 'reject' | 'catch-all';
+
+export interface Domain {
+  /** A-label, lower-case, no trailing dot. */
+  name: string;
+  unknownPolicy: UnknownRecipientPolicy;
+  /** Full address that receives mail for unknown local parts when unknownPolicy = 'catch-all'. */
+  catchAll: string | null;
+  createdAt: Date;
+}
+
+export interface DomainInput {
+  name: string;
+  unknownPolicy?: UnknownRecipientPolicy;
+  catchAll?: string | null;
+}
+
+export interface Account {
+  id: number;
+  /** Full address, lower-case, domain in A-label form. */
+  address: string;
+  domain: string;
+  /** PHC string (argon2id) or a migrated scheme prefix such as `{SHA512-CRYPT}$6$...`; never a clear password. */
+  passwordHash: string;
+  /** Bytes; 0 = unlimited. */
+  quotaBytes: number;
+  enabled: boolean;
+  /** Extra addresses this account may send as (submission's "may send as" list). */
+  sendAs: string[];
+  createdAt: Date;
+}
+
+export interface AccountInput {
+  address: string;
+  passwordHash: string;
+  quotaBytes?: number;
+  enabled?: boolean;
+}
+
+export interface AccountPatch {
+  passwordHash?: string;
+  quotaBytes?: number;
+  enabled?: boolean;
+  sendAs?: string[];
+}
+
+export interface Alias {
+  /** Source address, or `@domain` is not allowed here: catch-all is a domain setting. */
+  address: string;
+  /** Target addresses (local or remote), in insertion order, no duplicates. */
+  targets: string[];
+}
+
+export interface AccountStore {
+  addDomain(input: DomainInput): Promise<Domain>;
+  getDomain(name: string): Promise<Domain | null>;
+  listDomains(): Promise<Domain[]>;
+  updateDomain(name: string, patch: Omit<DomainInput, 'name'>): Promise<Domain>;
+  /** Refuses with 'in-use' while accounts or aliases of the domain exist. */
+  removeDomain(name: string): Promise<void>;
+
+  /** Creates the account and its mailboxes: INBOX, Sent, Drafts, Trash, Junk, Archive (special-use). */
+  createAccount(input: AccountInput): Promise<Account>;
+  getAccount(address: string): Promise<Account | null>;
+  getAccountById(id: number): Promise<Account | null>;
+  listAccounts(domain?: string): Promise<Account[]>;
+  updateAccount(address: string, patch: AccountPatch): Promise<Account>;
+  /** Removes the account, its mailboxes and message references (bodies are collected later). */
+  removeAccount(address: string): Promise<void>;
+
+  /** Adds targets to an alias (creating it); duplicates are ignored. */
+  addAlias(address: string, targets: string[]): Promise<Alias>;
+  getAlias(address: string): Promise<Alias | null>;
+  listAliases(domain?: string): Promise<Alias[]>;
+  /** Removes one target, or the whole alias when target is omitted. */
+  removeAlias(address: string, target?: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Mailboxes and messages
+
+export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
+
+export interface Mailbox {
+  id: number;
+  accountId: number;
+  /** Full name with '/' as hierarchy separator, in UTF-8; "INBOX" is always spelled that way. */
+  name: string;
+  specialUse: SpecialUse | null;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+}
+
+export interface MailboxStatus {
+  messages: number;
+  unseen: number;
+  /** Messages with \Deleted. */
+  deleted: number;
+  /** Sum of message sizes (RFC 8438 STATUS=SIZE). */
+  size: number;
+  uidNext: number;
+  uidValidity: number;
+  highestModseq: number;
+}
+
+/** What a mailbox listing (SELECT, FETCH FLAGS, POP3 LIST) needs: no body, no structure. */
+export interface MessageSummary {
+  uid: number;
+  modseq: number;
+  /** System flags (\Seen, \Answered, \Flagged, \Deleted, \Draft) and keywords, in stored order. */
+  flags: string[];
+  internalDate: Date;
+  /** Octets of the message as served: header prefix + body. */
+  size: number;
+}
+
+/** Everything needed to serve a message's content. */
+export interface StoredMessage extends MessageSummary {
+  mailboxId: number;
+  blobId: string;
+  /**
+   * Per-recipient header lines stored with the message row, served before the body (Return-Path,
+   * Delivered-To): one body is shared by every local recipient while each copy has its own trace headers.
+   * CRLF-terminated; empty when none.
+   */
+  prefix: string;
+  /** Parse of the body blob; offsets are relative to the blob, not to prefix + blob. */
+  structure: MessageStructure;
+}
+
+/** A body already written durably to the BlobStore, with its parse, ready to be referenced. */
+export interface BodyInput {
+  blobId: string;
+  /** Size of the blob in octets. */
+  size: number;
+  structure: MessageStructure;
+  /** Decoded text for the full-text index: header values and text parts, decoded. */
+  searchText?: { headers: string; body: string };
+}
+
+export interface DeliveryTarget {
+  accountId: number;
+  /** Mailbox name (default INBOX); when it does not exist the message goes to INBOX. */
+  mailbox?: string;
+  flags?: string[];
+  /** Per-recipient header lines (CRLF-terminated), see StoredMessage.prefix. */
+  prefix?: string;
+}
+
+export interface DeliveryResult {
+  accountId: number;
+  mailboxId: number;
+  uid: number;
+  modseq: number;
+}
+
+export type FlagOperation = 'set' | 'add' | 'remove';
+
+export interface FlagUpdate {
+  uid: number;
+  flags: string[];
+  modseq: number;
+}
+
+export interface StoreFlagsResult {
+  updated: FlagUpdate[];
+  /** UIDs skipped by UNCHANGEDSINCE (RFC 7162 §3.1.3). */
+  modified: number[];
+}
+
+export interface CopyResult {
+  /** Pairs of source UID and new destination UID, in source UID order (RFC 4315 COPYUID). */
+  mapping: Array<{ sourceUid: number; destUid: number }>;
+  destUidValidity: number;
+}
+
+export interface MailStore {
+  listMailboxes(accountId: number): Promise<Mailbox[]>;
+  getMailbox(accountId: number, name: string): Promise<Mailbox | null>;
+  getMailboxById(id: number): Promise<Mailbox | null>;
+  /** Creates missing parents too (RFC 3501 §6.3.3). 'exists' if the name is taken. */
+  createMailbox(accountId: number, name: string, opts?: { specialUse?: SpecialUse | null }): Promise<Mailbox>;
+  /** Deletes the mailbox and its messages; INBOX cannot be deleted ('invalid'). */
+  deleteMailbox(id: number): Promise<void>;
+  /** Renames the mailbox and its children; gives a new UIDVALIDITY only if the implementation must. */
+  renameMailbox(id: number, newName: string): Promise<Mailbox>;
+  listSubscriptions(accountId: number): Promise<string[]>;
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
+  getMailboxStatus(id: number): Promise<MailboxStatus>;
+  /** Bytes and messages used by an account, for quota checks. */
+  getUsage(accountId: number): Promise<{ bytes: number; messages: number }>;
+
+  /** Local delivery of one body to many recipients in one transaction. */
+  deliver(body: BodyInput, targets: DeliveryTarget[], internalDate?: Date): Promise<DeliveryResult[]>;
+  /** IMAP APPEND. */
+  appendMessage(
+    mailboxId: number,
+    body: BodyInput,
+    opts?: { flags?: string[]; internalDate?: Date; prefix?: string },
+  ): Promise<DeliveryResult>;
+
+  /** Summaries in UID order; optionally a UID range (inclusive) and/or only those with modseq > changedSince. */
+  listMessages(
+    mailboxId: number,
+    opts?: { uidFrom?: number; uidTo?: number; changedSince?: number },
+  ): Promise<MessageSummary[]>;
+  /** Full rows for the given UIDs (missing UIDs are skipped), in UID order. */
+  getMessages(mailboxId: number, uids: number[]): Promise<StoredMessage[]>;
+  storeFlags(
+    mailboxId: number,
+    uids: number[],
+    op: FlagOperation,
+    flags: string[],
+    opts?: { unchangedSince?: number },
+  ): Promise<StoreFlagsResult>;
+  /**
+   * Removes messages. With onlyDeleted (IMAP EXPUNGE) only those flagged \Deleted among `uids` (all when
+   * omitted); without it (POP3 DELE at QUIT) exactly `uids`. Returns the removed UIDs and the new modseq.
+   */
+  expunge(mailboxId: number, opts: { uids?: number[]; onlyDeleted: boolean }): Promise<{ uids: number[]; modseq: number }>;
+  copyMessages(sourceMailboxId: number, uids: number[], destMailboxId: number): Promise<CopyResult>;
+  /** RFC 6851 MOVE: copy and expunge in one transaction. */
+  moveMessages(sourceMailboxId: number, uids: number[], destMailboxId: number): Promise<CopyResult & { expungeModseq: number }>;
+  /** UIDs expunged with modseq > sinceModseq (RFC 7162 QRESYNC VANISHED). */
+  vanishedSince(mailboxId: number, sinceModseq: number): Promise<number[]>;
+  /** Candidate UIDs whose indexed text may contain every term (superset; callers confirm exactly). */
+  searchText(mailboxId: number, terms: string[], field: 'body' | 'text'): Promise<number[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bodies
+
+export interface BlobRef {
+  /** Content address: lower-case hex SHA-256 of the bytes. */
+  id: string;
+  size: number;
+}
+
+/** A body being written; nothing is visible until commit() resolves, and then it is durable. */
+export interface BlobWriter {
+  write(chunk: Buffer): Promise<void>;
+  commit(): Promise<BlobRef>;
+  abort(): Promise<void>;
+}
+
+export interface BlobStore {
+  /** Writes, fsyncs the file and its directory, then resolves. Same content → same id, one copy. */
+  put(data: Buffer): Promise<BlobRef>;
+  createWriter(): BlobWriter;
+  read(id: string): Promise<Buffer>;
+  /** Reads bytes [start, end) of a blob. */
+  readRange(id: string, start: number, end: number): Promise<Buffer>;
+  createReadStream(id: string, range?: { start: number; end: number }): NodeJS.ReadableStream;
+  has(id: string): Promise<boolean>;
+  delete(id: string): Promise<void>;
+  /** Ids of every stored blob with its modification time (for garbage collection). */
+  list(): AsyncIterable<{ id: string; mtime: Date }>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Outbound queue
+
+export type QueueState = 'queued' | 'active' | 'deferred' | 'held' | 'done';
+export type RecipientState = 'pending' | 'delivered' | 'failed' | 'deferred';
+export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
+
+export interface QueueRecipient {
+  address: string;
+  /** RFC 3461 ORCPT, e.g. "rfc822;user@example.com". */
+  orcpt: string | null;
+  notify: DsnNotify[] | null;
+  state: RecipientState;
+  /** Last reply or error text for this recipient. */
+  lastResult: string | null;
+  attempts: number;
+}
+
+export interface QueueEntryInput {
+  /** Envelope sender; '' for the null reverse-path (bounces). */
+  sender: string;
+  recipients: Array<{ address: string; orcpt?: string | null; notify?: DsnNotify[] | null }>;
+  blobId: string;
+  size: number;
+  envid?: string | null;
+  ret?: 'FULL' | 'HDRS' | null;
+  /** The message needs SMTPUTF8 from the next hop. */
+  smtputf8?: boolean;
+  /** 8BITMIME body. */
+  eightBit?: boolean;
+  /** First attempt time; default now. */
+  nextAttemptAt?: Date;
+}
+
+export interface QueueEntry {
+  id: string;
+  sender: string;
+  recipients: QueueRecipient[];
+  blobId: string;
+  size: number;
+  envid: string | null;
+  ret: 'FULL' | 'HDRS' | null;
+  smtputf8: boolean;
+  eightBit: boolean;
+  state: QueueState;
+  createdAt: Date;
+  nextAttemptAt: Date;
+  attempts: number;
+  lastError: string | null;
+  delayWarned: boolean;
+}
+
+export interface QueueStore {
+  enqueue(input: QueueEntryInput): Promise<QueueEntry>;
+  getQueueEntry(id: string): Promise<QueueEntry | null>;
+  listQueue(opts?: { state?: QueueState }): Promise<QueueEntry[]>;
+  /** Atomically moves up to `limit` due 'queued'/'deferred' entries to 'active' and returns them. */
+  claimDue(now: Date, limit: number): Promise<QueueEntry[]>;
+  /** Records an attempt: per-recipient results, next state and next attempt time. */
+  recordAttempt(
+    id: string,
+    update: {
+      recipients: Array<{ address: string; state: RecipientState; lastResult: string | null }>;
+      state: QueueState;
+      nextAttemptAt?: Date;
+      lastError?: string | null;
+      delayWarned?: boolean;
+    },
+  ): Promise<QueueEntry>;
+  setQueueState(id: string, state: QueueState, nextAttemptAt?: Date): Promise<QueueEntry>;
+  deleteQueueEntry(id: string): Promise<void>;
+  /** After a crash or restart: every 'active' entry goes back to 'queued'. Returns how many. */
+  requeueActive(): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Change feed: how sessions learn about each other's changes (new mail, flags, expunges).
+
+export type MailboxChange =
+  | { kind: 'exists'; mailboxId: number; uids: number[]; modseq: number }
+  | { kind: 'flags'; mailboxId: number; updates: FlagUpdate[] }
+  | { kind: 'expunge'; mailboxId: number; uids: number[]; modseq: number }
+  | { kind: 'mailboxes'; accountId: number };
+
+export interface ChangeFeed {
+  /** Listen for changes of one mailbox (or, with 'mailboxes' events, of one account's mailbox list). */
+  subscribe(
+    target: { mailboxId: number } | { accountId: number },
+    listener: (change: MailboxChange) => void,
+  ): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface Store extends AccountStore, MailStore, QueueStore {
+  readonly blobs: BlobStore;
+  readonly changes: ChangeFeed;
+  /**
+   * Deletes blobs that no message or queue entry references and that are older than `graceMs` (so a body
+   * written for a transaction that has not committed yet is never taken). Returns how many were deleted.
+   */
+  collectGarbage(opts?: { graceMs?: number }): Promise<number>;
+  close(): Promise<void>;
+}
