@@ -9,7 +9,12 @@
 
 export const STRUCTURE_VERSION = 1;
 
-/** RFC 3501 §7.4.2 ENVELOPE address: [name, adl, mailbox, host]; group syntax uses host = null markers. */
+/**
+ * RFC 3501 §7.4.2 ENVELOPE address: [name, adl, mailbox, host]; group syntax uses host = null markers
+ * (start: mailbox = group name; end: all null). Strings are raw (encoded-words kept, quotes removed). An
+ * address with no local part or no domain gets "MISSING_MAILBOX" / "MISSING_DOMAIN" (as Dovecot does), so a
+ * null host always means a group marker.
+ */
 export interface EnvelopeAddress {
   name: string | null;
   adl: string | null;
@@ -42,7 +47,11 @@ export interface MimePart {
   /** Lower-case type and subtype; defaults per RFC 2045 (text/plain, or message/rfc822 in multipart/digest). */
   type: string;
   subtype: string;
-  /** Content-Type parameters, names lower-cased, RFC 2231 continuations and charsets decoded. */
+  /**
+   * Content-Type parameters, names lower-cased, RFC 2231 continuations and charsets decoded, RFC 2047 words in
+   * values decoded. Values may therefore hold non-ASCII: an IMAP encoder without UTF8=ACCEPT must re-encode
+   * them (e.g. RFC 2231 `name*=utf-8''...`). text/* always has a charset (default "us-ascii", RFC 2046 §4.1.2).
+   */
   params: Record<string, string>;
   id: string | null;
   description: string | null;
@@ -54,9 +63,15 @@ export interface MimePart {
   location: string | null;
   /** Body size in octets (bodyEnd - bodyStart). */
   size: number;
-  /** Number of lines in the body, for text/* and message/rfc822. */
+  /**
+   * Number of lines in the body (LF-terminated lines plus a final unterminated one), for text/*,
+   * message/rfc822 and message/global; 0 otherwise.
+   */
   lines: number;
-  /** Children of a multipart/*. */
+  /**
+   * Children of a multipart/* (never empty). A multipart or message/* that could not be expanded (no boundary,
+   * nesting or part-count cap, encoded message/*) is stored as an application/octet-stream leaf instead.
+   */
   parts?: MimePart[];
   /** For message/rfc822 (and message/global): the encapsulated message. */
   message?: { envelope: Envelope; root: MimePart };

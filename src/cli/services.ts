@@ -1,0 +1,138 @@
+/**
+ * Binds and runs the network services of a config: one net/ listener per `[[listeners]]` entry, each backed
+ * by the protocol service for its protocol. Connections accepted before `start(store)` wait (paused) so that,
+ * as root, no client byte is read before privileges are dropped.
+ *
+ * Ports below 1024 are served at port + 10000 when not running as root (the quick start's non-root mode).
+ */
+import type { Socket } from 'node:net';
+import type { Config, Listener as ListenerConfig } from '../config/index.js';
+import { InternalDirectory } from '../directory/directory.js';
+import { NodeResolver } from '../dns/node-resolver.js';
+import type { Logger } from '../lib/logger.js';
+import { isRoot } from '../lib/privileges.js';
+import { listen, type ConnectionInfo, type Listener } from '../net/listen.js';
+import { createTlsContextProvider, type SecureContextProvider } from '../net/tls-context.js';
+import type { ProtocolFactory, ProtocolService, ServiceDeps } from '../protocols/service.js';
+import { protocolFactories } from '../protocols/registry.js';
+import type { Store } from '../store/types.js';
+import type { ListenerInfo, Services } from './runtime.js';
+
+export function effectivePort(port: number, root: boolean): number {
+  return !root && port > 0 && port < 1024 ? port + 10000 : port;
+}
+
+interface Bound {
+  config: ListenerConfig;
+  listener: Listener;
+  factory: ProtocolFactory;
+  service: ProtocolService | null;
+}
+
+export async function bindServices(
+  initialConfig: Config,
+  log: Logger,
+  factories: Partial<Record<ListenerConfig['protocol'], ProtocolFactory>> = protocolFactories,
+): Promise<Services> {
+  let config = initialConfig;
+  const root = isRoot();
+  const needsTls = config.listeners.some((l) => l.tls !== 'none');
+  const tls: SecureContextProvider | undefined = needsTls
+    ? await createTlsContextProvider({ certPath: config.tls.cert, keyPath: config.tls.key, minVersion: config.tls.min_version })
+    : undefined;
+
+  const bound: Bound[] = [];
+  const unavailable = new Set<string>();
+  let started = false;
+  const pending: Array<() => void> = [];
+
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(bound.map((b) => b.listener.close(0)));
+  };
+
+  try {
+    for (const [i, l] of config.listeners.entries()) {
+      const factory = factories[l.protocol];
+      if (!factory) {
+        unavailable.add(l.protocol);
+        continue;
+      }
+      const entry: Partial<Bound> = { config: l, factory, service: null };
+      const dispatch = (socket: Socket, info: ConnectionInfo): void => {
+        const run = (): void => {
+          if (entry.service) entry.service.handleConnection(socket, info);
+          else socket.destroy();
+        };
+        if (started) run();
+        else {
+          socket.pause();
+          pending.push(run);
+        }
+      };
+      const limits = l.protocol === 'smtp' || l.protocol === 'submission' || l.protocol === 'lmtp'
+        ? { maxConnections: config.smtp.max_connections, maxPerIp: config.smtp.max_connections_per_ip }
+        : {};
+      entry.listener = await listen({ address: l.address, port: effectivePort(l.port, root), tls: l.tls }, dispatch, {
+        ...limits,
+        tls,
+        configKey: `listeners[${i}]`,
+        onLimit: (socket, reason) => {
+          if (entry.service?.refuseConnection) entry.service.refuseConnection(socket, reason);
+          else socket.destroy();
+        },
+        onError: (err, info) => log.debug({ err: err.message, client: info.remoteAddress, listener: l.protocol }, 'connection error'),
+      });
+      bound.push(entry as Bound);
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  const listeners: ListenerInfo[] = bound.map((b) => ({
+    protocol: b.config.protocol,
+    address: b.config.address,
+    port: b.listener.port,
+    tls: b.config.tls,
+  }));
+
+  return {
+    listeners,
+    unavailable: [...unavailable],
+    start(store: Store) {
+      const directory = new InternalDirectory(store, { authCache: { ttlMs: config.imap.auth_cache_ttl * 1000 } });
+      const resolver = new NodeResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms, tries: config.dns.tries });
+      for (const b of bound) {
+        const deps: ServiceDeps = {
+          config,
+          store,
+          directory,
+          resolver,
+          tls,
+          log: log.child({ svc: b.config.protocol, port: b.listener.port }),
+        };
+        b.service = b.factory(b.config, deps);
+      }
+      started = true;
+      for (const run of pending.splice(0)) run();
+    },
+    async reload(next: Config) {
+      if (tls) await tls.reload();
+      const same = JSON.stringify(next.listeners) === JSON.stringify(config.listeners);
+      if (!same) log.warn('listener changes take effect at the next restart');
+      config = next;
+      for (const b of bound) {
+        if (b.config.protocol === 'smtp' || b.config.protocol === 'submission' || b.config.protocol === 'lmtp') {
+          b.listener.setLimits({ maxConnections: next.smtp.max_connections, maxPerIp: next.smtp.max_connections_per_ip });
+        }
+        b.service?.reload(next);
+      }
+    },
+    async close(deadline: Date) {
+      // Stop accepting first, then let each service finish its sessions until the deadline.
+      const closing = bound.map((b) => b.listener.close(Math.max(0, deadline.getTime() - Date.now())));
+      await Promise.all(bound.map((b) => b.service?.close(deadline)));
+      await Promise.all(closing);
+    },
+  };
+}

@@ -1,0 +1,551 @@
+/**
+ * The configuration schema: the single source of truth for every key of pochta.toml, its type, its
+ * default and its one-line doc (DESIGN.md "Configuration"). The commented example (`example.ts`) and
+ * docs/configuration.md (`scripts/gen-config-docs.ts`) are generated from it through `describeConfig()`.
+ *
+ * Invariants:
+ * - Every key is registered in `keyDocs` with a doc line; every table is strict (unknown keys are errors).
+ * - Defaults that depend on other keys (greeting, group, cert, key, max_literal_size, listener port and
+ *   tls) are optional in the file and filled in by the final transform, so `Config` has them all set.
+ * - Relative paths are NOT resolved here (the schema does not know the file's directory): `load.ts` does.
+ *
+ * Side effects: none (os.hostname() is read when a config without [server].hostname is parsed).
+ */
+import { isIP, SocketAddress } from 'node:net';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import * as z from 'zod';
+import {
+  accountName,
+  arrayOf,
+  bool,
+  cidr,
+  dnsServer,
+  hostPort,
+  hostname,
+  intIn,
+  listenAddress,
+  nonEmptyLine,
+  oneOf,
+  pathString,
+  portNumber,
+  str,
+  table,
+} from './validators.js';
+
+/** Documentation of one key or table of the schema. */
+export interface KeyMeta {
+  /** One line: what the key does. */
+  doc: string;
+  unit?: 'seconds' | 'milliseconds' | 'bytes';
+  /** Shown instead of a literal default when the default is computed (from another key or the system). */
+  defaultDoc?: string;
+  /** A TOML value shown in the example for a key that has no default. */
+  example?: string;
+}
+
+/** Doc lines for every key and table of the schema, keyed by the zod schema object. */
+export const keyDocs = z.registry<KeyMeta>();
+
+function key<T extends z.ZodType>(schema: T, meta: KeyMeta): T {
+  keyDocs.add(schema, meta);
+  return schema;
+}
+
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------
+// Listeners
+
+export const PROTOCOLS = ['smtp', 'submission', 'lmtp', 'imap', 'pop3'] as const;
+export type ListenerProtocol = (typeof PROTOCOLS)[number];
+export const TLS_MODES = ['none', 'starttls', 'implicit'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+/** The address default listeners bind: "::" also accepts IPv4 (mapped) on Linux with bindv6only=0. */
+export const DEFAULT_LISTEN_ADDRESS = '::';
+
+/** Default port by protocol when `port` is omitted: [plain or STARTTLS, implicit TLS]. */
+const DEFAULT_PORTS: Record<ListenerProtocol, readonly [number, number]> = {
+  smtp: [25, 25],
+  submission: [587, 465], // RFC 6409 §3.1; RFC 8314 §3.3
+  lmtp: [24, 24], // RFC 2033 §5 reserves port 24 for private use
+  imap: [143, 993], // RFC 9051 §2.1; RFC 8314 §3.2
+  pop3: [110, 995], // RFC 1939 §3; RFC 8314 §3.2
+};
+
+const listenerObject = table({
+  protocol: key(oneOf(PROTOCOLS), {
+    doc: 'Protocol spoken on this socket: smtp (MX, port 25), submission (authenticated clients), lmtp, imap or pop3.',
+  }),
+  address: key(listenAddress().default(DEFAULT_LISTEN_ADDRESS), {
+    doc: 'IP address to listen on ("::" is every IPv6 and IPv4 address), or "unix:/path" for an lmtp socket.',
+  }),
+  port: key(portNumber().optional(), {
+    doc: 'TCP port; not set for unix sockets (the parsed config then has 0).',
+    defaultDoc: 'by protocol: smtp 25, submission 587 (465 with implicit TLS), lmtp 24, imap 143 (993), pop3 110 (995)',
+  }),
+  tls: key(oneOf(TLS_MODES).optional(), {
+    doc: 'TLS on this socket: none, starttls (offered, and required before AUTH), or implicit (TLS from the first byte, RFC 8314).',
+    defaultDoc: '"none" for lmtp, "starttls" otherwise',
+  }),
+  ptr_check: key(oneOf(['off', 'require', 'match']).default('off'), {
+    doc: 'smtp only: the client IP must have a PTR record (require), or one whose name resolves back to it (match).',
+  }),
+  ptr_action: key(oneOf(['reject', 'tag']).default('reject'), {
+    doc: 'What a failed ptr_check does: reject the session, or tag the message and let later checks decide.',
+  }),
+  allow_plaintext_auth: key(bool().default(false), {
+    doc: 'Allow password authentication before TLS is active (never on the open Internet).',
+  }),
+});
+
+type ListenerInput = z.output<typeof listenerObject>;
+
+function isUnixAddress(address: string): boolean {
+  return address.startsWith('unix:');
+}
+
+function resolveListener(l: ListenerInput) {
+  const tls: TlsMode = l.tls ?? (l.protocol === 'lmtp' ? 'none' : 'starttls');
+  const port = isUnixAddress(l.address) ? 0 : (l.port ?? DEFAULT_PORTS[l.protocol][tls === 'implicit' ? 1 : 0]);
+  return { ...l, tls, port };
+}
+
+const listenerSchema = listenerObject
+  .superRefine((l, ctx) => {
+    const unix = isUnixAddress(l.address);
+    if (unix && l.protocol !== 'lmtp') {
+      ctx.addIssue({ code: 'custom', path: ['address'], input: l.address, message: 'unix sockets are only for lmtp listeners' });
+    }
+    if (unix && l.port !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['port'], input: l.port, message: 'must not be set with a unix: address' });
+    }
+    if (unix && l.tls === 'implicit') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        input: l.tls,
+        message: 'implicit TLS is impossible on a unix socket; use "none" or "starttls"',
+      });
+    }
+    if (l.protocol !== 'smtp' && l.ptr_check !== 'off') {
+      ctx.addIssue({ code: 'custom', path: ['ptr_check'], input: l.ptr_check, message: 'applies only to smtp listeners' });
+    }
+  })
+  .transform(resolveListener);
+
+export type Listener = z.output<typeof listenerSchema>;
+
+/**
+ * The listeners used when the file has no [[listeners]]: smtp 25, submission 587 and 465, imap 143 and 993,
+ * pop3 110 and 995, every port plus `portOffset` (a non-root run uses 10000: 10025, 10587, ...).
+ */
+export function defaultListeners(portOffset = 0): Listener[] {
+  const mk = (protocol: ListenerProtocol, port: number, tls: TlsMode): Listener => ({
+    protocol,
+    address: DEFAULT_LISTEN_ADDRESS,
+    port: port + portOffset,
+    tls,
+    ptr_check: 'off',
+    ptr_action: 'reject',
+    allow_plaintext_auth: false,
+  });
+  return [
+    mk('smtp', 25, 'starttls'),
+    mk('submission', 587, 'starttls'),
+    mk('submission', 465, 'implicit'),
+    mk('imap', 143, 'starttls'),
+    mk('imap', 993, 'implicit'),
+    mk('pop3', 110, 'starttls'),
+    mk('pop3', 995, 'implicit'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sections
+
+const server = table({
+  hostname: key(hostname().default(() => osHostname()), {
+    doc: 'Fully qualified host name: SMTP greeting and EHLO, Received headers, DSNs and TLS certificate name.',
+    defaultDoc: 'the system host name',
+  }),
+  data_dir: key(pathString().default('./data'), {
+    doc: 'Directory for the database, message files, queue and TLS keys (relative to this file).',
+  }),
+  user: key(accountName().default('pochta'), {
+    doc: 'Unprivileged user to switch to after binding the ports when started as root.',
+  }),
+  group: key(accountName().optional(), {
+    doc: 'Group to switch to when started as root.',
+    defaultDoc: 'same as user',
+  }),
+  shutdown_timeout: key(intIn(1, 3600).default(30), {
+    doc: 'On SIGTERM, how long open sessions may finish before they are closed.',
+    unit: 'seconds',
+  }),
+});
+
+const tls = table({
+  cert: key(pathString().optional(), {
+    doc: 'PEM certificate chain (relative to this file); a self-signed one is made on first start if missing.',
+    defaultDoc: '<data_dir>/tls/cert.pem',
+  }),
+  key: key(pathString().optional(), {
+    doc: 'PEM private key for cert (relative to this file).',
+    defaultDoc: '<data_dir>/tls/key.pem',
+  }),
+  min_version: key(oneOf(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'), {
+    // RFC 8996 deprecates TLS 1.0 and 1.1; RFC 8314 §4.1 asks for TLS 1.2 or later.
+    doc: 'Oldest TLS version accepted (TLS 1.0 and 1.1 are refused, RFC 8996).',
+  }),
+});
+
+const dns = table({
+  servers: key(arrayOf(dnsServer()).default([]), {
+    doc: 'DNS resolvers as "ip" or "ip:port" ("[ipv6]:port"); empty uses the system resolvers (/etc/resolv.conf).',
+  }),
+  timeout_ms: key(intIn(1, 60_000).default(5000), {
+    doc: 'Timeout of one DNS query attempt.',
+    unit: 'milliseconds',
+  }),
+  tries: key(intIn(1, 10).default(2), {
+    doc: 'Attempts per DNS query before giving up (a temporary failure).',
+  }),
+});
+
+const smtp = table({
+  greeting: key(nonEmptyLine().optional(), {
+    doc: 'Text after "220" in the SMTP greeting; RFC 5321 §4.3.1 wants the host name first.',
+    defaultDoc: '"<hostname> ESMTP pochta"',
+  }),
+  max_message_size: key(intIn(1024).default(50 * MiB), {
+    doc: 'Largest message accepted, announced as SIZE (RFC 1870).',
+    unit: 'bytes',
+  }),
+  // RFC 5321 §4.5.3.1.8: a server MUST accept at least 100 recipients.
+  max_recipients: key(intIn(100, 1_000_000).default(1000), {
+    doc: 'Recipients per message; further RCPT TO get 452 (RFC 5321 §4.5.3.1.8 needs at least 100).',
+  }),
+  max_connections: key(intIn(1).default(500), {
+    doc: 'Simultaneous SMTP, submission and LMTP sessions; more are refused with 421.',
+  }),
+  max_connections_per_ip: key(intIn(1).default(20), {
+    doc: 'Simultaneous sessions from one client IP address.',
+  }),
+  // RFC 5321 §4.5.3.2.7: the server timeout SHOULD be at least 5 minutes.
+  command_timeout: key(intIn(1, 86_400).default(300), {
+    doc: 'Idle time allowed between commands (RFC 5321 §4.5.3.2.7 suggests at least 5 minutes).',
+    unit: 'seconds',
+  }),
+  data_timeout: key(intIn(1, 86_400).default(600), {
+    doc: 'Time allowed for the whole DATA/BDAT transfer of one message.',
+    unit: 'seconds',
+  }),
+  // RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including CRLF; accept at least that.
+  max_line_length: key(intIn(1000, 1_048_576).default(4096), {
+    doc: 'Longest line accepted, including CRLF (RFC 5321 §4.5.3.1.6 allows 1000; be liberal).',
+    unit: 'bytes',
+  }),
+  max_errors: key(intIn(1, 1000).default(10), {
+    doc: 'Failed or unknown commands before the session is closed with 421.',
+  }),
+  max_received_headers: key(intIn(1, 1000).default(50), {
+    doc: 'Received headers after which a message is refused as a mail loop (RFC 5321 §6.3).',
+  }),
+  over_quota: key(oneOf(['temporary', 'permanent']).default('temporary'), {
+    doc: 'Reply for a full mailbox: temporary (452 4.2.2, the sender retries) or permanent (552 5.2.2).',
+  }),
+  plus_separator: key(
+    str()
+      .refine((s) => s.length <= 1 && !/[@\s"\\]/.test(s), { error: 'must be one character (not @, space, quote or backslash) or ""' })
+      .default('+'),
+    { doc: 'Separator of address extensions (user+tag@domain delivers to user@domain); "" disables.' },
+  ),
+});
+
+const relay = table({
+  trusted_networks: key(arrayOf(cidr()).default(['127.0.0.0/8', '::1/128']), {
+    doc: 'Client networks (CIDR) allowed to relay without authentication, like Postfix mynetworks.',
+  }),
+});
+
+const queue = table({
+  retry_initial: key(intIn(1).default(300), {
+    doc: 'Delay before the first retry of a deferred message; it doubles on each attempt.',
+    unit: 'seconds',
+  }),
+  retry_max: key(intIn(1).default(14_400), {
+    doc: 'Longest delay between two delivery attempts.',
+    unit: 'seconds',
+  }),
+  // RFC 5321 §4.5.4.1: give up after at least 4-5 days.
+  max_lifetime: key(intIn(1).default(5 * 86_400), {
+    doc: 'Time after which an undeliverable message is bounced (RFC 5321 §4.5.4.1: 4-5 days).',
+    unit: 'seconds',
+  }),
+  delay_warning: key(intIn(0).default(4 * 3600), {
+    doc: 'Age at which the sender gets a "still trying" DSN (RFC 3464); 0 sends none.',
+    unit: 'seconds',
+  }),
+  concurrency: key(intIn(1, 10_000).default(20), {
+    doc: 'Outbound deliveries in progress at once.',
+  }),
+  concurrency_per_domain: key(intIn(1, 10_000).default(5), {
+    doc: 'Outbound deliveries in progress at once to one destination domain.',
+  }),
+  remote_port: key(portNumber().default(25), {
+    doc: 'Port of remote MX hosts (change only for tests).',
+  }),
+  relay_host: key(hostPort().optional(), {
+    doc: 'Send all outbound mail through this smarthost ("host:port", port 25 if omitted) instead of MX lookup.',
+    example: '"smtp.example.net:587"',
+  }),
+  relay_user: key(str().optional(), {
+    doc: 'User name for AUTH at relay_host.',
+    example: '"pochta"',
+  }),
+  relay_password: key(str().optional(), {
+    doc: 'Password for AUTH at relay_host (keep this file mode 0600).',
+    example: '"secret"',
+  }),
+});
+
+const imap = table({
+  max_connections_per_user: key(intIn(1, 100_000).default(50), {
+    doc: 'Simultaneous IMAP sessions of one user.',
+  }),
+  // RFC 9051 §5.4: the autologout timer of an authenticated session is at least 30 minutes.
+  idle_timeout: key(intIn(1, 86_400).default(1800), {
+    doc: 'Inactivity before a session is closed (RFC 9051 §5.4 asks for at least 30 minutes).',
+    unit: 'seconds',
+  }),
+  max_literal_size: key(intIn(1024).optional(), {
+    doc: 'Largest literal accepted (APPEND size), announced as APPENDLIMIT (RFC 7889).',
+    unit: 'bytes',
+    defaultDoc: 'smtp.max_message_size',
+  }),
+  auth_cache_ttl: key(intIn(0, 86_400).default(60), {
+    doc: 'How long a successful password check is cached (saves a hash per reconnect); 0 disables.',
+    unit: 'seconds',
+  }),
+});
+
+const pop3 = table({
+  // RFC 1939 §3: the autologout timer MUST be at least 10 minutes.
+  idle_timeout: key(intIn(1, 86_400).default(600), {
+    doc: 'Inactivity before a session is closed (RFC 1939 §3 asks for at least 10 minutes).',
+    unit: 'seconds',
+  }),
+});
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const log = table({
+  level: key(oneOf(LOG_LEVELS).default('info'), {
+    doc: 'Least severe level written.',
+  }),
+  format: key(oneOf(['json', 'pretty']).default('json'), {
+    doc: 'json: one JSON object per line; pretty: one readable line per event.',
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The whole file
+
+const sections = {
+  server: key(server.prefault({}), { doc: 'This host and the process.' }),
+  listeners: key(arrayOf(listenerSchema).default(() => defaultListeners(0)), {
+    doc: 'Sockets to listen on, one [[listeners]] table each.',
+  }),
+  tls: key(tls.prefault({}), { doc: 'Certificate and TLS versions for STARTTLS and implicit TLS.' }),
+  dns: key(dns.prefault({}), { doc: 'DNS resolution (MX, PTR, SPF, DKIM, DMARC, DNSBL).' }),
+  smtp: key(smtp.prefault({}), { doc: 'SMTP, submission and LMTP sessions.' }),
+  relay: key(relay.prefault({}), { doc: 'Who may relay mail to remote domains.' }),
+  queue: key(queue.prefault({}), { doc: 'Outbound queue: retries, bounces, concurrency.' }),
+  imap: key(imap.prefault({}), { doc: 'IMAP sessions.' }),
+  pop3: key(pop3.prefault({}), { doc: 'POP3 sessions.' }),
+  log: key(log.prefault({}), { doc: 'Logging (to stdout).' }),
+};
+
+const configObject = table(sections);
+type ConfigInput = z.output<typeof configObject>;
+
+/** Canonical form of a listener's socket, to find two listeners on the same one. */
+function socketKey(l: Listener): string {
+  if (l.address.startsWith('unix:')) return l.address;
+  if (isIP(l.address) !== 6) return `${l.address}:${l.port}`;
+  // Canonical IPv6 text, so that "::0" and "::" compare equal.
+  return `[${new SocketAddress({ address: l.address, family: 'ipv6' }).address}]:${l.port}`;
+}
+
+function crossChecks(c: ConfigInput, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  c.listeners.forEach((l, i) => {
+    const k = socketKey(l);
+    const first = seen.get(k);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listeners', i],
+        message: `same address and port as listeners[${first}] (${k})`,
+      });
+    } else {
+      seen.set(k, i);
+    }
+  });
+  if (c.queue.retry_initial > c.queue.retry_max) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['queue', 'retry_initial'],
+      input: c.queue.retry_initial,
+      message: `must not exceed queue.retry_max (${c.queue.retry_max})`,
+    });
+  }
+  if ((c.queue.relay_user === undefined) !== (c.queue.relay_password === undefined)) {
+    const missing = c.queue.relay_user === undefined ? 'relay_user' : 'relay_password';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['queue', missing],
+      message: 'relay_user and relay_password go together: set both or neither',
+    });
+  }
+  if (c.queue.relay_user !== undefined && c.queue.relay_host === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['queue', 'relay_user'], message: 'needs queue.relay_host' });
+  }
+}
+
+/** Fills the defaults that depend on other keys. */
+function resolveDerived(c: ConfigInput) {
+  return {
+    ...c,
+    server: { ...c.server, group: c.server.group ?? c.server.user },
+    tls: {
+      ...c.tls,
+      cert: c.tls.cert ?? join(c.server.data_dir, 'tls', 'cert.pem'),
+      key: c.tls.key ?? join(c.server.data_dir, 'tls', 'key.pem'),
+    },
+    smtp: { ...c.smtp, greeting: c.smtp.greeting ?? `${c.server.hostname} ESMTP pochta` },
+    imap: { ...c.imap, max_literal_size: c.imap.max_literal_size ?? c.smtp.max_message_size },
+  };
+}
+
+/** The zod schema of a parsed TOML document; its output is a `Config` with relative paths unresolved. */
+export const configSchema = configObject.superRefine(crossChecks).transform(resolveDerived);
+
+/**
+ * The whole configuration, keys in snake_case as in the file, every default filled in; after
+ * parseConfig/loadConfig, paths are absolute.
+ */
+export type Config = z.output<typeof configSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Introspection for the example file, the docs and error hints
+
+/** One documented key. */
+export interface ConfigKeyDoc {
+  /** `server.hostname`, or `listeners[].port` for the keys of a [[listeners]] table. */
+  path: string;
+  key: string;
+  /** Human type: `integer (seconds)`, `"json" | "pretty"`, `array of string`. */
+  type: string;
+  unit: KeyMeta['unit'];
+  /** The default as a TOML value; undefined when computed (see defaultDoc) or absent. */
+  defaultToml: string | undefined;
+  /** The default for people: a TOML value, a description of the computed default, or "none"/"required". */
+  defaultDoc: string;
+  required: boolean;
+  doc: string;
+  /** Example TOML value for a key without a default. */
+  example: string | undefined;
+}
+
+export interface ConfigSectionDoc {
+  name: string;
+  /** true for an array of tables ([[listeners]]). */
+  array: boolean;
+  doc: string;
+  keys: ConfigKeyDoc[];
+}
+
+type Unwrapped = { inner: z.ZodType; defaultValue: unknown; hasDefault: boolean; optional: boolean };
+
+function unwrap(schema: z.ZodType): Unwrapped {
+  let s: z.ZodType = schema;
+  let defaultValue: unknown;
+  let hasDefault = false;
+  let optional = false;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault) {
+      if (!hasDefault) defaultValue = s._zod.def.defaultValue;
+      hasDefault = true;
+      s = s._zod.def.innerType as z.ZodType;
+    } else if (s instanceof z.ZodOptional) {
+      optional = true;
+      s = s._zod.def.innerType as z.ZodType;
+    } else if (s instanceof z.ZodPipe) {
+      s = s._zod.def.in as z.ZodType;
+    } else {
+      return { inner: s, defaultValue, hasDefault, optional };
+    }
+  }
+}
+
+function typeName(schema: z.ZodType): string {
+  const s = unwrap(schema).inner;
+  if (s instanceof z.ZodEnum) return (s.options as string[]).map((o) => JSON.stringify(o)).join(' | ');
+  if (s instanceof z.ZodBoolean) return 'boolean';
+  if (s instanceof z.ZodString) return 'string';
+  if (s instanceof z.ZodNumber) return 'integer';
+  if (s instanceof z.ZodArray) return `array of ${typeName(s._zod.def.element as z.ZodType)}`;
+  if (s instanceof z.ZodObject) return 'table';
+  return 'value';
+}
+
+/** Renders a JS value as a TOML value (strings, integers with _ separators, booleans, arrays). */
+export function tomlValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') {
+    return Number.isInteger(v) && Math.abs(v) >= 100_000 ? String(v).replace(/\B(?=(\d{3})+$)/g, '_') : String(v);
+  }
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(tomlValue).join(', ')}]`;
+  throw new Error(`no TOML rendering for ${typeof v}`);
+}
+
+function describeKeys(obj: z.ZodObject, prefix: string): ConfigKeyDoc[] {
+  return Object.entries(obj.shape).map(([k, schema]) => {
+    const meta = keyDocs.get(schema);
+    if (!meta) throw new Error(`config key ${prefix}${k} has no doc line`);
+    const u = unwrap(schema);
+    const unit = meta.unit ? ` (${meta.unit})` : '';
+    const required = !u.hasDefault && !u.optional;
+    const defaultToml = u.hasDefault && meta.defaultDoc === undefined ? tomlValue(u.defaultValue) : undefined;
+    return {
+      path: `${prefix}${k}`,
+      key: k,
+      type: typeName(schema) + unit,
+      unit: meta.unit,
+      defaultToml,
+      defaultDoc: meta.defaultDoc ?? defaultToml ?? (required ? 'required' : 'none'),
+      required,
+      doc: meta.doc,
+      example: meta.example,
+    };
+  });
+}
+
+/** Every section and key of the schema, in file order, with its type, default and doc. */
+export function describeConfig(): ConfigSectionDoc[] {
+  return Object.entries(configObject.shape).map(([name, schema]) => {
+    const meta = keyDocs.get(schema);
+    if (!meta) throw new Error(`config section ${name} has no doc line`);
+    const inner = unwrap(schema).inner;
+    if (inner instanceof z.ZodArray) {
+      const el = unwrap(inner._zod.def.element as z.ZodType).inner as z.ZodObject;
+      return { name, array: true, doc: meta.doc, keys: describeKeys(el, `${name}[].`) };
+    }
+    return { name, array: false, doc: meta.doc, keys: describeKeys(inner as z.ZodObject, `${name}.`) };
+  });
+}

@@ -1,0 +1,8 @@
+/**
+ * Which protocol service serves each listener protocol. A protocol missing here is reported as "not served by
+ * this build yet" at start-up and its listeners are not bound.
+ */
+import type { ListenerProtocol } from '../config/index.js';
+import type { ProtocolFactory } from './service.js';
+
+export const protocolFactories: Partial<Record<ListenerProtocol, ProtocolFactory>> = {};

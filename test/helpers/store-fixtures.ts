@@ -1,0 +1,75 @@
+/**
+ * Hand-built message fixtures for store tests: a raw message, a minimal MessageStructure describing it (no
+ * parser involved), and `putBody` which writes the bytes to a store's BlobStore and returns a BodyInput.
+ */
+
+import type { MessageStructure } from '../../src/mail/structure.js';
+import { STRUCTURE_VERSION } from '../../src/mail/structure.js';
+import type { BodyInput, Store } from '../../src/store/types.js';
+
+/** A small RFC 5322 message with CRLF line ends. */
+export function makeRawMessage(subject: string, text: string): Buffer {
+  return Buffer.from(
+    `From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nSubject: ${subject}\r\n` +
+      `Message-ID: <${encodeURIComponent(subject)}@example.test>\r\n\r\n${text}\r\n`,
+  );
+}
+
+/** A single-part text/plain structure covering `raw` (header up to the first blank line). */
+export function makeStructure(raw: Buffer): MessageStructure {
+  const sep = raw.indexOf('\r\n\r\n');
+  const bodyStart = sep < 0 ? raw.length : sep + 4;
+  const subject = /^Subject: (.*)$/m.exec(raw.toString('latin1'))?.[1]?.trim() ?? null;
+  return {
+    version: STRUCTURE_VERSION,
+    headerEnd: bodyStart,
+    envelope: {
+      date: null,
+      subject,
+      from: [{ name: 'Alice', adl: null, mailbox: 'alice', host: 'example.test' }],
+      sender: null,
+      replyTo: null,
+      to: [{ name: null, adl: null, mailbox: 'bob', host: 'example.test' }],
+      cc: null,
+      bcc: null,
+      inReplyTo: null,
+      messageId: null,
+    },
+    root: {
+      headerStart: 0,
+      bodyStart,
+      bodyEnd: raw.length,
+      type: 'text',
+      subtype: 'plain',
+      params: { charset: 'us-ascii' },
+      id: null,
+      description: null,
+      encoding: '7BIT',
+      md5: null,
+      disposition: null,
+      language: null,
+      location: null,
+      size: raw.length - bodyStart,
+      lines: raw.subarray(bodyStart).toString('latin1').split('\r\n').length - 1,
+    },
+  };
+}
+
+/** Stores `raw` durably in the store's blobs and returns the BodyInput that references it. */
+export async function putBody(store: Store, raw: Buffer, opts: { index?: boolean } = {}): Promise<BodyInput> {
+  const ref = await store.blobs.put(raw);
+  const structure = makeStructure(raw);
+  const body: BodyInput = { blobId: ref.id, size: ref.size, structure };
+  if (opts.index !== false) {
+    const text = raw.toString('utf8');
+    body.searchText = { headers: text.slice(0, structure.headerEnd), body: text.slice(structure.headerEnd) };
+  }
+  return body;
+}
+
+/** Puts and returns a fresh body with distinct content. */
+let counter = 0;
+export async function freshBody(store: Store, text = 'hello'): Promise<BodyInput> {
+  counter++;
+  return putBody(store, makeRawMessage(`msg ${counter} ${process.pid} ${Date.now()}`, text));
+}
