@@ -90,7 +90,7 @@ const listenerObject = table({
     defaultDoc: '"none" for lmtp, "starttls" otherwise',
   }),
   ptr_check: key(oneOf(['off', 'require', 'match']).default('off'), {
-    doc: 'smtp only: the client IP must have a PTR record (require), or one whose name resolves back to it (match).',
+    doc: 'smtp only: off; require = the client IP has a PTR name that resolves back to it (FCrDNS); match = also, that name is in the MAIL FROM domain\'s registered domain.',
   }),
   ptr_action: key(oneOf(['reject', 'tag']).default('reject'), {
     doc: 'What a failed ptr_check does: reject the session, or tag the message and let later checks decide.',
@@ -173,8 +173,8 @@ const server = table({
   data_dir: key(pathString().default('./data'), {
     doc: 'Directory for the database, message files, queue and TLS keys (relative to this file).',
   }),
-  user: key(accountName().default('pochta'), {
-    doc: 'Unprivileged user to switch to after binding the ports when started as root.',
+  user: key(accountName().or(z.literal('')).default('pochta'), {
+    doc: 'Unprivileged user to switch to after binding the ports when started as root ("" keeps root: not recommended).',
   }),
   group: key(accountName().optional(), {
     doc: 'Group to switch to when started as root.',

@@ -4,5 +4,9 @@
  */
 import type { ListenerProtocol } from '../config/index.js';
 import type { ProtocolFactory } from './service.js';
+import { createLmtpService, createSmtpService } from './smtp/server/server.js';
 
-export const protocolFactories: Partial<Record<ListenerProtocol, ProtocolFactory>> = {};
+export const protocolFactories: Partial<Record<ListenerProtocol, ProtocolFactory>> = {
+  smtp: createSmtpService,
+  lmtp: createLmtpService,
+};

@@ -72,7 +72,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   await writeFile(join(dataDir, 'tls', 'key.pem'), cert.key, { mode: 0o600 });
   const listeners = opts.listeners ?? ['smtp'];
   const text = [
-    `[server]\nhostname = "${hostname}"\ndata_dir = "."\nuser = ""\nshutdown_timeout = 5\n`,
+    `[server]\nhostname = "${hostname}"\ndata_dir = "."\nshutdown_timeout = 5\n`,
     `[tls]\ncert = "tls/cert.pem"\nkey = "tls/key.pem"\n`,
     `[dns]\nservers = ["${dns.server}"]\ntimeout_ms = 1000\ntries = 1\n`,
     ...listeners.map((l, i) => listenerToml(l, i)),

@@ -92,11 +92,25 @@ function banner(config: Config, services: Services, configPath: string, first: F
   return lines.join('\n') + '\n';
 }
 
-export async function serve(ctx: CliContext, opts: { domain?: string }): Promise<void> {
+/** `--port-offset N`: every listener port + N, to run a second instance beside another (or in tests). */
+function applyPortOffset(config: Config, offset: number | undefined): Config {
+  if (!offset) return config;
+  return { ...config, listeners: config.listeners.map((l) => (l.port > 0 ? { ...l, port: l.port + offset } : l)) };
+}
+
+function parsePortOffset(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 60000) throw new UserError(`--port-offset: '${text}' must be an integer from 0 to 60000`);
+  return n;
+}
+
+export async function serve(ctx: CliContext, opts: { domain?: string; portOffset?: string }): Promise<void> {
+  const portOffset = parsePortOffset(opts.portOffset);
   const { path: configPath } = resolveConfigPath(ctx.globals().config);
   let first: FirstStartResult | null = null;
   if (!existsSync(configPath)) first = await firstStart(ctx, configPath, opts.domain);
-  let config = await loadConfig(configPath);
+  let config = applyPortOffset(await loadConfig(configPath), portOffset);
   const log: Logger = createLogger({ level: config.log.level });
 
   const services = await ctx.runtime.bindServices(config, log);
@@ -110,6 +124,14 @@ export async function serve(ctx: CliContext, opts: { domain?: string }): Promise
   }
   const store = await ctx.runtime.openStore(config);
   services.start(store);
+  // Bodies no message references any more (expunged, account removed) are collected hourly.
+  const gcTimer = setInterval(() => {
+    store.collectGarbage().then(
+      (n) => n > 0 && log.info({ removed: n }, 'collected unreferenced message bodies'),
+      (e: unknown) => log.error({ err: e }, 'garbage collection failed'),
+    );
+  }, 3600_000);
+  gcTimer.unref();
   process.stdout.write(banner(config, services, configPath, first));
   log.info({ listeners: services.listeners }, 'pochta started');
 
@@ -119,6 +141,7 @@ export async function serve(ctx: CliContext, opts: { domain?: string }): Promise
     stopping = true;
     log.info({ signal }, 'shutting down');
     const deadline = new Date(Date.now() + config.server.shutdown_timeout * 1000);
+    clearInterval(gcTimer);
     try {
       await services.close(deadline);
       await store.close();
@@ -134,7 +157,7 @@ export async function serve(ctx: CliContext, opts: { domain?: string }): Promise
   process.on('SIGHUP', () => {
     void (async () => {
       try {
-        const next = await loadConfig(configPath);
+        const next = applyPortOffset(await loadConfig(configPath), portOffset);
         await services.reload(next);
         config = next;
         log.info('configuration reloaded');
@@ -150,7 +173,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     .command('serve')
     .description('run the mail server (creates ./data and an admin account on first start)')
     .option('--domain <name>', 'on first start: the domain to create (default localhost)')
-    .action(async (opts: { domain?: string }) => {
+    .option('--port-offset <n>', 'add N to every listener port (a second instance beside another, or tests)')
+    .action(async (opts: { domain?: string; portOffset?: string }) => {
       await serve(ctx, opts);
     });
 }

@@ -1,0 +1,266 @@
+/**
+ * The SMTP and LMTP services: one smtp-server `SMTPServer` per listener, fed with the sockets net/listen
+ * accepted (limits, implicit TLS) through `SMTPServer.connect`. The server never listens itself.
+ *
+ * `buildSmtpService(listener, deps, kind)` is the one builder; `smtp` (MX: no AUTH, relay only for trusted
+ * networks) and `lmtp` (RFC 2033) are option sets of it, and `submission` (AUTH, the next issue) will be one
+ * more. Each phase lives in its own file: connect.ts, mail-from.ts, rcpt.ts, data.ts, lmtp.ts; the TLS glue
+ * in tls.ts, the per-connection glue (greeting, enhanced codes, error limit) in connection.ts.
+ *
+ * Invariants: the server writes no store or queue state itself (the pipeline does); an unexpected exception
+ * in a handler becomes 451 4.3.0 for that command and never reaches the process; smtp-server's own DNS
+ * (reverse lookup) is off: all lookups go through the configured resolver.
+ * Side effects: socket I/O; store writes through the pipeline.
+ */
+
+import type { Socket } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { PtrCheck } from '../../../antispam/ptr-check.js';
+import type { Config, Listener as ListenerConfig } from '../../../config/index.js';
+import { forwardConfirmedReverse } from '../../../dns/iprev.js';
+import { newConnectionId } from '../../../lib/ids.js';
+import type { ConnectionInfo } from '../../../net/listen.js';
+import type { Check } from '../../../pipeline/types.js';
+import type { ProtocolFactory, ProtocolService, ServiceDeps } from '../../service.js';
+import { handleConnect } from './connect.js';
+import { attachConnection, closeWith421 } from './connection.js';
+import { buildSettings, type SessionState, type SmtpContext, type SmtpKind, type SMTPConnection } from './context.js';
+import { receiveMessage, smtpOutcomeError } from './data.js';
+import { lmtpReplies } from './lmtp.js';
+import { handleMailFrom } from './mail-from.js';
+import { handleRcptTo } from './rcpt.js';
+import { asMailError, toSmtpError } from './replies.js';
+import { LiveSecureContexts, tlsServerOptions } from './tls.js';
+
+/** How long a refused or shut-down client may keep its side open after our 421. */
+const LINGER_MS = 5000;
+
+function checksFor(listener: ListenerConfig, deps: ServiceDeps): Check[] {
+  const checks: Check[] = [];
+  if (listener.protocol === 'smtp' && listener.ptr_check !== 'off') {
+    checks.push(
+      new PtrCheck({
+        mode: listener.ptr_check,
+        action: listener.ptr_action,
+        authservId: deps.config.server.hostname,
+        lookup: (ip) => forwardConfirmedReverse(deps.resolver, ip),
+      }),
+    );
+  }
+  return checks;
+}
+
+/** The smtp-server options that follow the config (also applied on reload). */
+function limitOptions(ctx: SmtpContext): Partial<SMTPServerOptions> {
+  const s = ctx.settings;
+  return {
+    name: s.hostname,
+    size: s.maxMessageSize,
+    maxRecipients: s.maxRecipients,
+    socketTimeout: s.commandTimeoutMs,
+    // smtp-server measures a command line without its CRLF.
+    maxCommandLength: s.maxLineLength - 2,
+  };
+}
+
+function serverOptions(ctx: SmtpContext, handlers: Partial<SMTPServerOptions>): SMTPServerOptions {
+  const starttls = ctx.listener.tls === 'starttls' && ctx.deps.tls !== undefined;
+  const disabled = ['AUTH', 'XCLIENT', 'XFORWARD', 'WIZ', 'SHELL', 'KILL'];
+  if (!starttls) disabled.push('STARTTLS');
+  return {
+    ...limitOptions(ctx),
+    heloResponse: '%s Hello %s',
+    lmtp: ctx.kind === 'lmtp',
+    secure: ctx.listener.tls === 'implicit',
+    hideSize: false,
+    hidePIPELINING: false,
+    hide8BITMIME: false,
+    hideSMTPUTF8: false,
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: false,
+    hideREQUIRETLS: true,
+    hideSTARTTLS: !starttls,
+    disabledCommands: disabled,
+    authOptional: true,
+    maxAllowedUnauthenticatedCommands: false,
+    disableReverseLookup: true,
+    logger: false,
+    closeTimeout: LINGER_MS,
+    ...tlsServerOptions(ctx.deps.tls),
+    ...handlers,
+  };
+}
+
+/** Calls an async phase handler and turns its result into smtp-server's callback (451 4.3.0 on surprises). */
+function settle<T>(state: SessionState | undefined, run: () => Promise<T>, cb: (err?: Error | null) => void, onOk?: (v: T) => void): void {
+  run().then(
+    (v) => {
+      onOk?.(v);
+      cb();
+    },
+    (e: unknown) => {
+      const err = asMailError(e);
+      if (err.code === 451 && err.enhanced === '4.3.0') state?.log.error({ err: err.cause ?? err }, 'unexpected error in session');
+      cb(toSmtpError(err));
+    },
+  );
+}
+
+function findConnection(server: SMTPServer, id: string): SMTPConnection | null {
+  for (const c of server.connections) if (c.id === id) return c;
+  return null;
+}
+
+export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, kind: SmtpKind): ProtocolService {
+  const ctx: SmtpContext = {
+    kind,
+    listener,
+    deps,
+    log: deps.log,
+    checks: checksFor(listener, deps),
+    sessions: new Map(),
+    settings: buildSettings(kind, deps.config, deps),
+    closing: false,
+  };
+  let closed: (() => void) | null = null;
+  const stateOf = (id: string): SessionState | undefined => ctx.sessions.get(id);
+  const missing = (): Error => toSmtpError(asMailError(new Error('session state missing')));
+
+  const server = new SMTPServer(
+    serverOptions(ctx, {
+      onConnect(session, cb) {
+        const state = stateOf(session.id);
+        if (!state) return cb(missing());
+        settle(state, () => handleConnect(ctx, state), cb);
+      },
+      onMailFrom(address, session, cb) {
+        const state = stateOf(session.id);
+        if (!state) return cb(missing());
+        settle(state, () => handleMailFrom(ctx, state, address, session), cb);
+      },
+      onRcptTo(address, session, cb) {
+        const state = stateOf(session.id);
+        if (!state) return cb(missing());
+        settle(state, () => handleRcptTo(ctx, state, address, session), cb, (rcpt) => state.rcpts.set(address, rcpt));
+      },
+      onData(stream, session, cb) {
+        const state = stateOf(session.id);
+        if (!state) {
+          stream.resume();
+          return cb(missing());
+        }
+        state.inData = true;
+        const reply = (err: Error | null, message?: string | ReturnType<typeof lmtpReplies>): void => {
+          state.inData = false;
+          state.replyingToData = true;
+          try {
+            cb(err, message);
+          } finally {
+            state.replyingToData = false;
+          }
+          if (ctx.closing && state.conn) closeWith421(state.conn, `4.3.2 ${ctx.settings.hostname} Service shutting down`);
+        };
+        const onTimeout = (): void => {
+          state.log.info('DATA timeout');
+          if (state.conn) closeWith421(state.conn, `4.4.2 ${ctx.settings.hostname} Error: timeout exceeded`);
+        };
+        receiveMessage(ctx, state, stream, session, onTimeout).then(
+          (r) => {
+            if (r.kind === 'aborted') return reply(toSmtpError(asMailError(new Error('aborted'))));
+            if (r.kind === 'error') return reply(toSmtpError(r.error));
+            if (kind === 'lmtp') return reply(null, lmtpReplies(r.id, r.outcomes));
+            const error = smtpOutcomeError(r.outcomes);
+            return error === null ? reply(null, `Ok: queued as ${r.id}`) : reply(toSmtpError(error));
+          },
+          (e: unknown) => {
+            state.log.error({ err: e }, 'unexpected error in DATA');
+            reply(toSmtpError(asMailError(e)));
+          },
+        );
+      },
+      onClose(session) {
+        ctx.sessions.delete(session.id);
+        if (ctx.closing && ctx.sessions.size === 0) closed?.();
+      },
+    }),
+  );
+  if (deps.tls) server.secureContext = new LiveSecureContexts(deps.tls);
+  // Connection errors (resets, failed TLS handshakes) arrive here; without a listener they would throw.
+  server.on('error', (err: Error & { code?: string }) => ctx.log.debug({ err: err.message, code: err.code }, 'smtp connection error'));
+
+  return {
+    handleConnection(socket: Socket, info: ConnectionInfo): void {
+      if (ctx.closing) {
+        socket.end(`421 4.3.2 ${ctx.settings.hostname} Service shutting down\r\n`);
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        return;
+      }
+      const id = newConnectionId();
+      const state: SessionState = {
+        id,
+        client: { ip: info.remoteAddress, helo: '' },
+        log: ctx.log.child({ conn: id, client: info.remoteAddress || 'unix' }),
+        conn: null,
+        connectTags: [],
+        tags: [],
+        sender: '',
+        rcpts: new WeakMap(),
+        errors: 0,
+        inData: false,
+        replyingToData: false,
+      };
+      ctx.sessions.set(id, state);
+      try {
+        server.connect(socket, {
+          id,
+          ...(info.remoteAddress ? { remoteAddress: info.remoteAddress, remotePort: info.remotePort } : {}),
+          ...(info.localAddress ? { localAddress: info.localAddress, localPort: info.localPort } : {}),
+        });
+        state.conn = findConnection(server, id);
+        if (state.conn) attachConnection(state.conn, state, ctx);
+      } catch (err) {
+        ctx.sessions.delete(id);
+        ctx.log.error({ err }, 'could not start an SMTP session');
+        socket.destroy();
+      }
+    },
+
+    refuseConnection(socket: Socket, reason: 'total' | 'per-ip'): void {
+      ctx.log.info({ client: socket.remoteAddress, reason }, 'connection refused: too many connections');
+      socket.end(`421 4.7.0 ${ctx.settings.hostname} too many connections\r\n`);
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    },
+
+    reload(config: Config): void {
+      ctx.settings = buildSettings(kind, config, { ...deps, config });
+      Object.assign(server.options, limitOptions(ctx));
+    },
+
+    close(deadline: Date): Promise<void> {
+      ctx.closing = true;
+      // Idle sessions go now; a session in a transaction finishes it (data.ts/connection glue end it after the reply).
+      for (const state of ctx.sessions.values()) {
+        const conn = state.conn;
+        if (conn && !state.inData && !conn.session.envelope.mailFrom) closeWith421(conn, `4.3.2 ${ctx.settings.hostname} Service shutting down`);
+      }
+      if (ctx.sessions.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const state of ctx.sessions.values()) {
+            if (state.conn) closeWith421(state.conn, `4.3.2 ${ctx.settings.hostname} Service shutting down`);
+            state.conn?._socket.destroy();
+          }
+          resolve();
+        }, Math.max(0, deadline.getTime() - Date.now()));
+        timer.unref();
+        closed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+export const createSmtpService: ProtocolFactory = (listener, deps) => buildSmtpService(listener, deps, 'smtp');
+export const createLmtpService: ProtocolFactory = (listener, deps) => buildSmtpService(listener, deps, 'lmtp');
