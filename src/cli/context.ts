@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
-import { isRoot, lookupUser, dropPrivileges } from '../lib/privileges.js';
+import { statSync } from 'node:fs';
+import { isRoot, dropPrivileges } from '../lib/privileges.js';
 import type { Store } from '../store/types.js';
 import { createOutput, type Output } from './output.js';
 import { resolveConfigPath } from './config-path.js';
@@ -32,9 +33,17 @@ export function createContext(program: Command, runtime: CliRuntime): CliContext
     loadConfig: () => loadConfig(resolveConfigPath(ctx.globals().config).path),
     async withStore(fn) {
       const config = await ctx.loadConfig();
-      if (isRoot() && config.server.user) {
-        const ids = lookupUser(config.server.user);
-        if (ids) dropPrivileges(ids);
+      // As root, act as the owner of the data directory (the server's user once it has started), so that
+      // files this command creates (SQLite's -wal/-shm, bodies) stay usable by the server.
+      if (isRoot()) {
+        const owner = (() => {
+          try {
+            return statSync(config.server.data_dir);
+          } catch {
+            return null;
+          }
+        })();
+        if (owner && owner.uid !== 0) dropPrivileges({ name: `uid ${owner.uid}`, uid: owner.uid, gid: owner.gid });
       }
       const store = await runtime.openStore(config);
       try {

@@ -11,6 +11,7 @@ import { registerDomainCommands } from './commands/domain.js';
 import { registerUserCommands } from './commands/user.js';
 import { registerAliasCommands } from './commands/alias.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerQueueCommands } from './commands/queue.js';
 
 export function buildProgram(runtime: CliRuntime): Command {
   const program = new Command('pochta');
@@ -26,6 +27,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerDomainCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerAliasCommands(program, ctx);
+  registerQueueCommands(program, ctx);
   const overrideAll = (c: Command): void => c.commands.forEach((sub) => { sub.exitOverride(); overrideAll(sub); });
   overrideAll(program);
   return program;

@@ -15,6 +15,9 @@ import { listen, type ConnectionInfo, type Listener } from '../net/listen.js';
 import { createTlsContextProvider, type SecureContextProvider } from '../net/tls-context.js';
 import type { ProtocolFactory, ProtocolService, ServiceDeps } from '../protocols/service.js';
 import { protocolFactories } from '../protocols/registry.js';
+import { createOutboundQueueService } from '../protocols/smtp/client/outbound-service.js';
+import type { QueueService } from '../queue/queue-service.js';
+import { LocalDelivery } from '../pipeline/local-delivery.js';
 import type { Store } from '../store/types.js';
 import type { ListenerInfo, Services } from './runtime.js';
 
@@ -44,6 +47,7 @@ export async function bindServices(
   const bound: Bound[] = [];
   const unavailable = new Set<string>();
   let started = false;
+  let queue: QueueService | null = null;
   const pending: Array<() => void> = [];
 
   const closeAll = async (): Promise<void> => {
@@ -102,6 +106,17 @@ export async function bindServices(
     start(store: Store) {
       const directory = new InternalDirectory(store, { authCache: { ttlMs: config.imap.auth_cache_ttl * 1000 } });
       const resolver = new NodeResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms, tries: config.dns.tries });
+      // The outbound queue: remote recipients, bounces and delay reports (issue 4).
+      const q = createOutboundQueueService({
+        store,
+        resolver,
+        config,
+        directory,
+        log: log.child({ svc: 'queue' }),
+        localDelivery: new LocalDelivery(store, { overQuota: config.smtp.over_quota }),
+      });
+      queue = q;
+      q.start().catch((err: unknown) => log.error({ err }, 'the outbound queue failed to start'));
       for (const b of bound) {
         const deps: ServiceDeps = {
           config,
@@ -110,6 +125,7 @@ export async function bindServices(
           resolver,
           tls,
           log: log.child({ svc: b.config.protocol, port: b.listener.port }),
+          wakeQueue: () => q.wake(),
         };
         b.service = b.factory(b.config, deps);
       }
@@ -133,6 +149,7 @@ export async function bindServices(
       const closing = bound.map((b) => b.listener.close(Math.max(0, deadline.getTime() - Date.now())));
       await Promise.all(bound.map((b) => b.service?.close(deadline)));
       await Promise.all(closing);
+      await queue?.stop(deadline);
     },
   };
 }

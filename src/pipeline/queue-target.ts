@@ -42,10 +42,15 @@ export function enqueueRemote(
 
 export class QueueTarget implements Target {
   readonly name = 'queue';
-  constructor(private readonly store: QueueTargetStore) {}
+  /** `onEnqueued` is told after each commit that queued mail (the queue wakes instead of waiting for its poll). */
+  constructor(
+    private readonly store: QueueTargetStore,
+    private readonly onEnqueued?: () => void,
+  ) {}
 
   async start(envelope: Readonly<Envelope>): Promise<DeliveryTarget> {
     const store = this.store;
+    const onEnqueued = this.onEnqueued;
     const recipients: RoutedRecipient[] = [];
     let blob: BlobRef | null = null;
     let done = false;
@@ -65,6 +70,7 @@ export class QueueTarget implements Target {
           // Two envelope recipients expanding to one remote address are sent once.
           const unique = recipients.filter((r, i) => recipients.findIndex((q) => q.address === r.address) === i);
           const entry = await enqueueRemote(store, envelope, blob, unique);
+          onEnqueued?.();
           return recipients.map((recipient) => ({ recipient, error: null, queueId: entry.id }));
         } catch (cause) {
           const error = new MailError('Temporary local problem', { cause });

@@ -3,10 +3,12 @@
  * this build yet" at start-up and its listeners are not bound.
  */
 import type { ListenerProtocol } from '../config/index.js';
+import { createImapService } from './imap/server/imap-service.js';
 import type { ProtocolFactory } from './service.js';
 import { createLmtpService, createSmtpService } from './smtp/server/server.js';
 
 export const protocolFactories: Partial<Record<ListenerProtocol, ProtocolFactory>> = {
+  imap: createImapService,
   smtp: createSmtpService,
   lmtp: createLmtpService,
 };

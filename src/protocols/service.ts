@@ -20,6 +20,8 @@ export interface ServiceDeps {
   /** Present when a certificate is configured (always, after first start). */
   tls: SecureContextProvider | undefined;
   log: Logger;
+  /** Wakes the outbound queue after mail was queued (else it is picked up at the next poll). */
+  wakeQueue?: () => void;
 }
 
 export interface ProtocolService {

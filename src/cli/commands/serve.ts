@@ -27,6 +27,7 @@ import { resolveConfigPath } from '../config-path.js';
 import { normalizeDomainOrThrow } from '../validate.js';
 import type { CliContext } from '../context.js';
 import type { Services } from '../runtime.js';
+import type { Store } from '../../store/types.js';
 
 interface FirstStartResult {
   domain: string;
@@ -113,38 +114,20 @@ export async function serve(ctx: CliContext, opts: { domain?: string; portOffset
   let config = applyPortOffset(await loadConfig(configPath), portOffset);
   const log: Logger = createLogger({ level: config.log.level });
 
-  const services = await ctx.runtime.bindServices(config, log);
-  if (isRoot() && config.server.user) {
-    const ids = ensureSystemUser(config.server.user);
-    chownTree(config.server.data_dir, ids.uid, ids.gid);
-    dropPrivileges(ids);
-    log.info({ user: ids.name, uid: ids.uid }, 'dropped root privileges');
-  } else if (isRoot()) {
-    log.warn('running as root: server.user is empty, so privileges are not dropped');
-  }
-  const store = await ctx.runtime.openStore(config);
-  services.start(store);
-  // Bodies no message references any more (expunged, account removed) are collected hourly.
-  const gcTimer = setInterval(() => {
-    store.collectGarbage().then(
-      (n) => n > 0 && log.info({ removed: n }, 'collected unreferenced message bodies'),
-      (e: unknown) => log.error({ err: e }, 'garbage collection failed'),
-    );
-  }, 3600_000);
-  gcTimer.unref();
-  process.stdout.write(banner(config, services, configPath, first));
-  log.info({ listeners: services.listeners }, 'pochta started');
-
+  // Signal handlers first: a SIGTERM during start-up must stop cleanly, not kill the process half-started.
+  let services: Services | null = null;
+  let store: Store | null = null;
+  const timers: { gc?: NodeJS.Timeout } = {};
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     const deadline = new Date(Date.now() + config.server.shutdown_timeout * 1000);
-    clearInterval(gcTimer);
+    clearInterval(timers.gc);
     try {
-      await services.close(deadline);
-      await store.close();
+      await services?.close(deadline);
+      await store?.close();
       log.info('stopped');
       process.exit(0);
     } catch (e) {
@@ -156,6 +139,7 @@ export async function serve(ctx: CliContext, opts: { domain?: string; portOffset
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => {
     void (async () => {
+      if (!services) return;
       try {
         const next = applyPortOffset(await loadConfig(configPath), portOffset);
         await services.reload(next);
@@ -166,6 +150,31 @@ export async function serve(ctx: CliContext, opts: { domain?: string; portOffset
       }
     })();
   });
+
+  services = await ctx.runtime.bindServices(config, log);
+  if (isRoot() && config.server.user) {
+    const ids = ensureSystemUser(config.server.user);
+    chownTree(config.server.data_dir, ids.uid, ids.gid);
+    dropPrivileges(ids);
+    log.info({ user: ids.name, uid: ids.uid }, 'dropped root privileges');
+  } else if (isRoot()) {
+    log.warn('running as root: server.user is empty, so privileges are not dropped');
+  }
+  const openStore = await ctx.runtime.openStore(config);
+  store = openStore;
+  if (stopping) return;
+  services.start(openStore);
+  // Bodies no message references any more (expunged, account removed) are collected hourly.
+  const gcTimer = setInterval(() => {
+    openStore.collectGarbage().then(
+      (n) => n > 0 && log.info({ removed: n }, 'collected unreferenced message bodies'),
+      (e: unknown) => log.error({ err: e }, 'garbage collection failed'),
+    );
+  }, 3600_000);
+  gcTimer.unref();
+  timers.gc = gcTimer;
+  process.stdout.write(banner(config, services, configPath, first));
+  log.info({ listeners: services.listeners }, 'pochta started');
 }
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {

@@ -93,7 +93,7 @@ export function buildSettings(kind: SmtpKind, config: Config, deps: ServiceDeps)
       directory: deps.directory,
       blobs: deps.store.blobs,
       local: new LocalDelivery(deps.store, { overQuota: s.over_quota }),
-      queue: new QueueTarget(deps.store),
+      queue: new QueueTarget(deps.store, deps.wakeQueue),
       plusSeparator: s.plus_separator,
       maxReceived: s.max_received_headers,
     },

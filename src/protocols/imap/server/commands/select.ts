@@ -1,0 +1,84 @@
+/**
+ * SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3) with CONDSTORE (RFC 7162 §3.1.8) and QRESYNC (§3.2.5).
+ * Sends FLAGS, PERMANENTFLAGS, EXISTS, RECENT (always 0: no \Recent state is kept), UIDVALIDITY, UIDNEXT,
+ * HIGHESTMODSEQ, UNSEEN (first unseen, RFC 3501) and, for IMAP4rev2 clients, the mailbox's LIST line.
+ * A previously selected mailbox is closed first without expunging, with `* OK [CLOSED]` (RFC 7162 §3.2.11).
+ */
+import { atom, compressNumbers, fetchResponse, flagList, sequenceSetRanges, untaggedStatus, type ImapValue } from '../../proto/index.js';
+import { bad, defineCommand, ok, type SessionContext } from '../command.js';
+import { accountOf, findMailbox, isResult, wireName } from '../mailbox-util.js';
+import { MailboxView } from '../mailbox-view.js';
+import { AUTH } from '../state.js';
+
+const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
+export const selectCommand = defineCommand({
+  names: ['SELECT', 'EXAMINE'],
+  states: AUTH,
+  async run(ctx: SessionContext, cmd) {
+    if (cmd.qresync && !ctx.enabled.has('QRESYNC')) return bad('QRESYNC must be enabled first');
+    const account = accountOf(ctx);
+    const prev = ctx.state;
+    if (prev.kind === 'selected') {
+      ctx.deselect();
+      await ctx.write(untaggedStatus('OK', 'Previous mailbox closed', 'CLOSED'));
+    }
+    const mb = await findMailbox(ctx, cmd.mailbox);
+    if (isResult(mb)) return mb;
+    if (cmd.condstore) ctx.enable('CONDSTORE');
+    const store = ctx.deps.store;
+    const view = new MailboxView(store.changes, mb.id);
+    let summaries;
+    try {
+      summaries = await store.listMessages(mb.id);
+    } catch (e) {
+      view.close();
+      throw e;
+    }
+    view.init(summaries, mb.highestModseq);
+
+    const keywords = new Set<string>();
+    let firstUnseen = 0;
+    summaries.forEach((m, i) => {
+      let seen = false;
+      for (const f of m.flags) {
+        if (f === '\\Seen') seen = true;
+        else if (!f.startsWith('\\')) keywords.add(f);
+      }
+      if (!seen && !firstUnseen) firstUnseen = i + 1;
+    });
+    const flags = [...SYSTEM_FLAGS, ...keywords];
+    const readOnly = cmd.kind === 'EXAMINE';
+    const lastUid = summaries.length ? summaries[summaries.length - 1]!.uid : 0;
+
+    await ctx.untagged([atom('FLAGS'), flagList(flags)]);
+    const permanent = readOnly ? [] : [...flags, '\\*'];
+    await ctx.write(untaggedStatus('OK', readOnly ? 'No permanent flags' : 'Flags permitted', `PERMANENTFLAGS (${permanent.join(' ')})`));
+    await ctx.write(Buffer.from(`* ${summaries.length} EXISTS\r\n* 0 RECENT\r\n`));
+    await ctx.write(untaggedStatus('OK', 'UIDs valid', `UIDVALIDITY ${mb.uidValidity}`));
+    await ctx.write(untaggedStatus('OK', 'Predicted next UID', `UIDNEXT ${Math.max(mb.uidNext, lastUid + 1)}`));
+    await ctx.write(untaggedStatus('OK', 'Highest', `HIGHESTMODSEQ ${mb.highestModseq}`));
+    if (firstUnseen) await ctx.write(untaggedStatus('OK', 'First unseen', `UNSEEN ${firstUnseen}`));
+    if (ctx.enabled.has('IMAP4REV2')) await ctx.untagged([atom('LIST'), [], '/', wireName(ctx, mb.name)]);
+
+    const q = cmd.qresync;
+    if (q && q.uidValidity === mb.uidValidity) {
+      // RFC 7162 §3.2.5.2: VANISHED (EARLIER) for known UIDs expunged since modseq, then changed flags.
+      let vanished = await store.vanishedSince(mb.id, q.modseq);
+      if (q.knownUids) {
+        const ranges = sequenceSetRanges(q.knownUids, lastUid);
+        vanished = vanished.filter((u) => ranges.some(([a, b]) => u >= a && u <= b));
+      }
+      if (vanished.length) await ctx.untagged([atom('VANISHED'), [atom('EARLIER')], atom(compressNumbers(vanished))]);
+      const changed = await store.listMessages(mb.id, { changedSince: q.modseq });
+      for (const m of changed) {
+        const seq = view.seqOf(m.uid);
+        if (!seq) continue;
+        const items: Array<[string, ImapValue]> = [['UID', m.uid], ['FLAGS', flagList(m.flags)], ['MODSEQ', [m.modseq]]];
+        await ctx.write(fetchResponse(seq, items, ctx.encodeOpts));
+      }
+    }
+    ctx.state = { kind: 'selected', account, mailbox: mb, view, readOnly };
+    return ok(`${cmd.kind} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
+  },
+});

@@ -1,0 +1,190 @@
+/**
+ * SEARCH evaluation (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER, RFC 5182 `$`)
+ * over the selected mailbox. Cheap keys (flags, sizes, dates, sets, modseq) use the summaries; header and
+ * sent-date keys read the cached structure and header bytes; BODY/TEXT first take the candidates of the
+ * store's full-text index (a superset) and then confirm the exact case-insensitive substring on the
+ * decoded text. Messages are processed in batches so memory stays bounded. \Recent is never set here.
+ */
+
+import type { MessageSummary, StoredMessage, Store } from '../../../store/types.js';
+import { dayStartMs, sequenceSetContains, type SearchKey } from '../proto/index.js';
+import { MessageFields, sentDay } from './message-fields.js';
+import type { MailboxView } from './mailbox-view.js';
+
+const DAY_MS = 86_400_000;
+const BATCH = 200;
+
+export interface SearchScope {
+  store: Store;
+  mailboxId: number;
+  view: MailboxView;
+  savedUids: readonly number[] | null;
+  now?: number;
+}
+
+export interface SearchHit {
+  seq: number;
+  uid: number;
+  summary: MessageSummary;
+  stored: StoredMessage | null;
+}
+
+type Cost = 0 | 1 | 2;
+
+/** 0: summary only; 1: structure/headers; 2: body text. */
+function costOf(k: SearchKey): Cost {
+  switch (k.kind) {
+    case 'header':
+      return 1;
+    case 'date':
+      return k.field === 'sent' ? 1 : 0;
+    case 'body':
+    case 'text':
+      return 2;
+    case 'not':
+      return costOf(k.key);
+    case 'or':
+      return Math.max(costOf(k.left), costOf(k.right)) as Cost;
+    case 'and':
+      return k.keys.reduce<Cost>((m, x) => Math.max(m, costOf(x)) as Cost, 0);
+    default:
+      return 0;
+  }
+}
+
+export function usesModseq(k: SearchKey): boolean {
+  if (k.kind === 'modseq') return true;
+  if (k.kind === 'not') return usesModseq(k.key);
+  if (k.kind === 'or') return usesModseq(k.left) || usesModseq(k.right);
+  if (k.kind === 'and') return k.keys.some(usesModseq);
+  return false;
+}
+
+function collectTextKeys(k: SearchKey, out: Array<Extract<SearchKey, { kind: 'body' | 'text' }>>): void {
+  if (k.kind === 'body' || k.kind === 'text') out.push(k);
+  else if (k.kind === 'not') collectTextKeys(k.key, out);
+  else if (k.kind === 'or') {
+    collectTextKeys(k.left, out);
+    collectTextKeys(k.right, out);
+  } else if (k.kind === 'and') for (const x of k.keys) collectTextKeys(x, out);
+}
+
+function compareDay(t: number, day: { year: number; month: number; day: number }, op: 'before' | 'on' | 'since'): boolean {
+  const start = dayStartMs(day);
+  if (op === 'before') return t < start;
+  if (op === 'since') return t >= start;
+  return t >= start && t < start + DAY_MS;
+}
+
+function includesCi(hay: string, needle: string): boolean {
+  return hay.toLowerCase().includes(needle.toLowerCase());
+}
+
+class Evaluator {
+  private readonly candidates = new Map<SearchKey, Set<number>>();
+  private readonly maxUid: number;
+  private readonly saved: Set<number>;
+  private readonly now: number;
+
+  constructor(private readonly scope: SearchScope) {
+    const uids = scope.view.uids;
+    this.maxUid = uids.length ? uids[uids.length - 1]! : 0;
+    this.saved = new Set(scope.savedUids ?? []);
+    this.now = scope.now ?? Date.now();
+  }
+
+  async prepare(key: SearchKey): Promise<void> {
+    const keys: Array<Extract<SearchKey, { kind: 'body' | 'text' }>> = [];
+    collectTextKeys(key, keys);
+    for (const k of keys) {
+      if (k.value === '') continue;
+      const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], k.kind);
+      this.candidates.set(k, new Set(uids));
+    }
+  }
+
+  async match(k: SearchKey, h: SearchHit, fields: MessageFields | null): Promise<boolean> {
+    const m = h.summary;
+    switch (k.kind) {
+      case 'all':
+        return true;
+      case 'flag': {
+        const f = k.flag.toLowerCase();
+        return m.flags.some((x) => x.toLowerCase() === f) === k.present;
+      }
+      case 'recent':
+        return !k.present; // no \Recent state is kept: RECENT matches nothing, OLD everything
+      case 'size':
+        return k.op === 'larger' ? m.size > k.size : m.size < k.size;
+      case 'age': {
+        const age = (this.now - m.internalDate.getTime()) / 1000;
+        return k.op === 'older' ? age >= k.seconds : age <= k.seconds;
+      }
+      case 'seq':
+        return k.set.kind === 'saved' ? this.saved.has(h.uid) : sequenceSetContains(k.set, h.seq, this.scope.view.exists);
+      case 'uid':
+        return k.set.kind === 'saved' ? this.saved.has(h.uid) : sequenceSetContains(k.set, h.uid, this.maxUid);
+      case 'modseq':
+        return m.modseq >= k.modseq;
+      case 'date': {
+        if (k.field === 'internal') return compareDay(m.internalDate.getTime(), k.day, k.op);
+        const d = fields ? sentDay(fields.msg.structure.envelope.date) : null;
+        // No usable Date header: fall back to the internal date (as Dovecot does).
+        const t = d ? Date.UTC(d.year, d.month - 1, d.day) : m.internalDate.getTime();
+        return compareDay(t, k.day, k.op);
+      }
+      case 'header': {
+        if (!fields) return false;
+        const values = await fields.header(k.field);
+        if (!values.length) return false;
+        // RFC 9051 §6.4.4: an empty string matches every message that has the field.
+        return k.value === '' || values.some((v) => includesCi(v, k.value));
+      }
+      case 'body':
+      case 'text': {
+        if (k.value === '') return true;
+        const cand = this.candidates.get(k);
+        if (cand && !cand.has(h.uid)) return false;
+        if (!fields) return false;
+        const t = await fields.decodedText();
+        if (includesCi(t.body, k.value)) return true;
+        return k.kind === 'text' && includesCi(t.headers, k.value);
+      }
+      case 'not':
+        return !(await this.match(k.key, h, fields));
+      case 'or':
+        return (await this.match(k.left, h, fields)) || (await this.match(k.right, h, fields));
+      case 'and': {
+        // Cheap keys first so expensive ones run on fewer messages.
+        const sorted = [...k.keys].sort((a, b) => costOf(a) - costOf(b));
+        for (const x of sorted) if (!(await this.match(x, h, fields))) return false;
+        return true;
+      }
+    }
+  }
+}
+
+/** The messages of the view matching `key`, in sequence order. `withStored` also loads StoredMessage rows. */
+export async function runSearch(scope: SearchScope, key: SearchKey, opts: { withStored?: boolean } = {}): Promise<SearchHit[]> {
+  const ev = new Evaluator(scope);
+  await ev.prepare(key);
+  const needStored = opts.withStored === true || costOf(key) > 0;
+  const view = scope.view;
+  const summaries = (await scope.store.listMessages(scope.mailboxId)).filter((s) => view.seqOf(s.uid) > 0);
+  const hits: SearchHit[] = [];
+  for (let i = 0; i < summaries.length; i += BATCH) {
+    const chunk = summaries.slice(i, i + BATCH);
+    let stored: Map<number, StoredMessage> | null = null;
+    if (needStored) {
+      stored = new Map((await scope.store.getMessages(scope.mailboxId, chunk.map((s) => s.uid))).map((m) => [m.uid, m]));
+    }
+    for (const s of chunk) {
+      const st = stored?.get(s.uid) ?? null;
+      if (needStored && !st) continue;
+      const h: SearchHit = { seq: view.seqOf(s.uid), uid: s.uid, summary: s, stored: st };
+      const fields = st ? new MessageFields(scope.store.blobs, st) : null;
+      if (await ev.match(key, h, fields)) hits.push(h);
+    }
+  }
+  return hits;
+}
