@@ -12,6 +12,7 @@ import { registerUserCommands } from './commands/user.js';
 import { registerAliasCommands } from './commands/alias.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerQueueCommands } from './commands/queue.js';
+import { registerSendmailCommands } from './commands/sendmail.js';
 
 export function buildProgram(runtime: CliRuntime): Command {
   const program = new Command('pochta');
@@ -28,6 +29,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerUserCommands(program, ctx);
   registerAliasCommands(program, ctx);
   registerQueueCommands(program, ctx);
+  registerSendmailCommands(program, ctx);
   const overrideAll = (c: Command): void => c.commands.forEach((sub) => { sub.exitOverride(); overrideAll(sub); });
   overrideAll(program);
   return program;

@@ -44,6 +44,17 @@ async function requireEntry(store: Store, id: string): Promise<QueueEntry> {
   return e;
 }
 
+/** `queue list` and `mailq`: every entry, or those in one state. */
+export async function listQueue(ctx: CliContext, state: string | undefined): Promise<void> {
+  if (state !== undefined && !STATES.includes(state as QueueState)) {
+    throw new UserError(`queue list: --state must be one of ${STATES.join(', ')}`);
+  }
+  await ctx.withStore(async (store) => {
+    const entries = await store.listQueue(state === undefined ? {} : { state: state as QueueState });
+    ctx.output().table(entries.map(entryRow), ['id', 'state', 'sender', 'recipients', 'size', 'attempts', 'next_attempt', 'last_error']);
+  });
+}
+
 export function registerQueueCommands(program: Command, ctx: CliContext): void {
   const queue = program.command('queue').description('inspect and manage the outbound mail queue');
 
@@ -52,13 +63,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     .description('list queue entries (all states, or one with --state)')
     .option('--state <state>', `only entries in this state (${STATES.join(', ')})`)
     .action(async (opts: { state?: string }) => {
-      if (opts.state !== undefined && !STATES.includes(opts.state as QueueState)) {
-        throw new UserError(`queue list: --state must be one of ${STATES.join(', ')}`);
-      }
-      await ctx.withStore(async (store) => {
-        const entries = await store.listQueue(opts.state === undefined ? {} : { state: opts.state as QueueState });
-        ctx.output().table(entries.map(entryRow), ['id', 'state', 'sender', 'recipients', 'size', 'attempts', 'next_attempt', 'last_error']);
-      });
+      await listQueue(ctx, opts.state);
     });
 
   queue
