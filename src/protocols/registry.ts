@@ -4,11 +4,13 @@
  */
 import type { ListenerProtocol } from '../config/index.js';
 import { createImapService } from './imap/server/imap-service.js';
+import { pop3Factory } from './pop3/pop3-service.js';
 import type { ProtocolFactory } from './service.js';
 import { createLmtpService, createSmtpService } from './smtp/server/server.js';
 
 export const protocolFactories: Partial<Record<ListenerProtocol, ProtocolFactory>> = {
   imap: createImapService,
+  pop3: pop3Factory,
   smtp: createSmtpService,
   lmtp: createLmtpService,
 };
