@@ -13,6 +13,7 @@ import { registerAliasCommands } from './commands/alias.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSendmailCommands } from './commands/sendmail.js';
+import { registerDkimCommands } from './commands/dkim.js';
 
 export function buildProgram(runtime: CliRuntime): Command {
   const program = new Command('pochta');
@@ -30,6 +31,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerAliasCommands(program, ctx);
   registerQueueCommands(program, ctx);
   registerSendmailCommands(program, ctx);
+  registerDkimCommands(program, ctx);
   const overrideAll = (c: Command): void => c.commands.forEach((sub) => { sub.exitOverride(); overrideAll(sub); });
   overrideAll(program);
   return program;

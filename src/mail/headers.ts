@@ -238,6 +238,8 @@ export interface ReceivedInfo {
   by: string;
   with: ReceivedProtocol;
   tls?: { version: string; cipher: string } | null;
+  /** The SMTP AUTH identity of the client (submission), as a comment like Postfix's; never a password. */
+  authenticatedSender?: string | null;
   /** Queue or message id (an RFC 5322 atom). */
   id: string;
   /** The single recipient, when there is exactly one (RFC 5321 §4.4 warns against listing several). */
@@ -297,7 +299,9 @@ export function buildReceivedHeader(info: ReceivedInfo): string {
   // From-domain = "FROM" FWS Extended-Domain; TCP-info = address-literal / ( Domain FWS address-literal )
   const lit = addressLiteral(info.fromIp.trim());
   const tcpInfo = info.ptrName ? `(${sanitizeTraceText(info.ptrName)} ${lit})` : `(${lit})`;
-  const clauses = [`from ${sanitizeTraceText(info.from)}`, tcpInfo, `by ${sanitizeTraceText(info.by)}`];
+  const clauses = [`from ${sanitizeTraceText(info.from)}`, tcpInfo];
+  if (info.authenticatedSender) clauses.push(`(Authenticated sender: ${sanitizeTraceText(info.authenticatedSender, 254)})`);
+  clauses.push(`by ${sanitizeTraceText(info.by)}`);
   clauses.push(`with ${info.with}`);
   if (info.tls) {
     // A comment (CFWS may precede each Opt-info clause), as Postfix and Exim do.

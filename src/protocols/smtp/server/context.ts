@@ -3,8 +3,8 @@
  * from the current config (rebuilt on SIGHUP), the checks, the pipeline, and the state of each session.
  *
  * The kinds: `smtp` (MX, port 25: relay only for trusted networks), `lmtp` (RFC 2033: final delivery only,
- * one reply per recipient) and, in the next issue, `submission` (AUTH required). A kind is a set of options
- * of the one server builder (server.ts), not a separate server.
+ * one reply per recipient) and `submission` (RFC 6409, 587/465: AUTH required, sender checks, DKIM signing).
+ * A kind is a set of options of the one server builder (server.ts), not a separate server.
  *
  * Side effects: none here (plain data and constructors).
  */
@@ -17,6 +17,7 @@ import type { PipelineDeps } from '../../../pipeline/deliver.js';
 import { QueueTarget } from '../../../pipeline/queue-target.js';
 import { NetworkList } from '../../../pipeline/relay.js';
 import type { Check, ClientInfo, EnvelopeRecipient } from '../../../pipeline/types.js';
+import type { Account } from '../../../store/types.js';
 import type { ServiceDeps } from '../../service.js';
 
 /** smtp-server's per-connection object (its class is not exported from the package entry). */
@@ -54,6 +55,10 @@ export interface SessionState {
   sender: string;
   /** The envelope recipient each accepted RCPT became (postmaster mapped, DSN parameters). */
   rcpts: WeakMap<SMTPServerAddress, EnvelopeRecipient>;
+  /** The account a successful AUTH (submission) logged in as, with the login it gave; null before. */
+  auth: { account: Account; login: string } | null;
+  /** Lookup keys of the addresses the authenticated user may send as, read at MAIL FROM (sender-check.ts). */
+  owned: ReadonlySet<string>;
   /** Failed commands so far (config max_errors). */
   errors: number;
   /** A message is being received or delivered (DATA in progress). */

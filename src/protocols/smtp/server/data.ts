@@ -4,8 +4,9 @@
  * §6.2). The whole transfer must end within `data_timeout`, else 421 and close. A client that drops
  * mid-DATA leaves nothing behind: delivery starts only after the final dot.
  *
- * Then: content checks (message-checks.ts), Received (trace.ts) plus the check tags on top, the data-phase
- * checks, and the pipeline (deliverMessage: one blob, one store transaction, loop rules). The reply comes
+ * Then: content checks (message-checks.ts), on submission the From:/Date/Message-ID fixes
+ * (submission-headers.ts), Received (trace.ts) plus the check tags on top, the data-phase checks, for
+ * authenticated users a DKIM signature (dkim-sign.ts), and the pipeline (deliverMessage: one blob, one store transaction, loop rules). The reply comes
  * only after the pipeline resolved, i.e. after the body is fsync'd and the metadata committed.
  *
  * SMTP has one reply per message: 250 when every recipient got it; when some did not, a temporary failure
@@ -21,8 +22,10 @@ import { runDataChecks } from '../../../pipeline/checks.js';
 import { deliverMessage, type RecipientOutcome } from '../../../pipeline/deliver.js';
 import type { Envelope, EnvelopeRecipient } from '../../../pipeline/types.js';
 import type { SessionState, SmtpContext } from './context.js';
+import { signOutgoing } from './dkim-sign.js';
 import { headerBlock, inspectMessage } from './message-checks.js';
 import { refreshClient } from './mail-from.js';
+import { prepareSubmission } from './submission-headers.js';
 import { receivedHeader } from './trace.js';
 
 export type Collected = { kind: 'ok'; data: Buffer } | { kind: 'too-big'; size: number } | { kind: 'aborted'; reason: string };
@@ -114,7 +117,25 @@ export async function receiveMessage(
   refreshClient(state, session);
   const id = newConnectionId();
   const envelope = buildEnvelope(ctx, state, session, id);
-  const data = inspected.data;
+  let data: Buffer = inspected.data;
+  let fromDomain: string | null = null;
+  if (ctx.kind === 'submission' && state.auth !== null) {
+    // RFC 6409 §8: From: owned by the user, missing Date and Message-ID added (submission-headers.ts).
+    const prepared = prepareSubmission(data, {
+      sender: envelope.sender,
+      login: state.auth.login,
+      owned: state.owned,
+      plusSeparator: s.plusSeparator,
+      hostname: s.hostname,
+      now: new Date(),
+    });
+    if (!prepared.ok) {
+      state.log.info({ id, login: state.auth.login, reply: `${prepared.error.code} ${prepared.error.enhanced}` }, 'submitted message refused');
+      return { kind: 'error', error: prepared.error };
+    }
+    data = prepared.data;
+    fromDomain = prepared.fromDomain;
+  }
 
   const checked = await runDataChecks(ctx.checks, { header: headerBlock(data), body: data }, envelope);
   if (checked.kind === 'reject') return { kind: 'error', error: checked.error };
@@ -123,7 +144,8 @@ export async function receiveMessage(
     kind: ctx.kind,
     extended: session.openingCommand !== 'HELO',
     secure: session.secure,
-    authenticated: Boolean(session.user),
+    authenticated: state.auth !== null,
+    authenticatedAs: state.auth?.login ?? null,
     smtputf8: envelope.smtputf8,
     client: state.client,
     hostname: s.hostname,
@@ -133,7 +155,9 @@ export async function receiveMessage(
   });
   // Newest trace on top: our check results, then our Received, then the message as received.
   const top = Buffer.from([...state.connectTags, ...state.tags, ...checked.headers].join('') + received, 'utf8');
-  const message = Buffer.concat([top, data]);
+  let message: Buffer = Buffer.concat([top, data]);
+  // RFC 6376: mail of authenticated users is signed for its From: domain when that domain has a key.
+  if (state.auth !== null) message = await signOutgoing(message, fromDomain, ctx.deps.config.server.data_dir, state.log);
 
   const outcomes = await deliverMessage(s.pipeline, envelope, message);
   for (const o of outcomes) {

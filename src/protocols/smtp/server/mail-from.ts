@@ -2,7 +2,8 @@
  * MAIL FROM phase (RFC 5321 §4.1.1.2). smtp-server has already parsed the command, validated SIZE (RFC 1870,
  * 552 5.3.4 over the limit), BODY (RFC 6152), SMTPUTF8 (RFC 6531) and the DSN parameters RET/ENVID (RFC 3461
  * §4.3, §4.4; kept in session.envelope.dsn). Here: the reverse-path is checked as an RFC 5321 Mailbox (or the
- * null path `<>`), UTF-8 in it needs SMTPUTF8, and the mail-from checks run (PTR). Their `tag` headers are
+ * null path `<>`), UTF-8 in it needs SMTPUTF8, and the mail-from checks run (PTR). On submission the session
+ * must be authenticated (530 5.7.0) and the sender owned by the user (553 5.7.1, sender-check.ts). Their `tag` headers are
  * kept for the DATA phase.
  *
  * Returns the sender in wire form ('' for the null sender); throws a MailError to refuse.
@@ -14,6 +15,7 @@ import { formatLocalPart, normalizeDomain, parseMailbox } from '../../../mail/ad
 import { runMailFromChecks } from '../../../pipeline/checks.js';
 import type { Envelope } from '../../../pipeline/types.js';
 import type { SessionState, SmtpContext } from './context.js';
+import { ownedAddressSet, ownsAddress, senderNotOwned } from './sender-check.js';
 import { tlsInfo } from './tls.js';
 
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -44,6 +46,11 @@ export async function handleMailFrom(
 ): Promise<string> {
   state.tags = [];
   refreshClient(state, session);
+  // RFC 6409 §4.3 / RFC 4954 §6: submission takes mail only from authenticated users (530 5.7.0), whatever
+  // the client network (trusted networks relay without AUTH on port 25 only).
+  if (ctx.kind === 'submission' && state.auth === null) {
+    throw new MailError('Authentication required', { code: 530, enhanced: '5.7.0', temporary: false });
+  }
   const smtputf8 = session.envelope.smtpUtf8 === true;
   let sender = '';
   if (address.address !== '') {
@@ -54,6 +61,14 @@ export async function handleMailFrom(
       throw new MailError('Bad sender address syntax', { code: 501, enhanced: '5.1.7' });
     }
     sender = w.address;
+  }
+  if (state.auth !== null) {
+    // RFC 6409 §6.1: an authenticated user sends only as an address they own (sender-check.ts).
+    state.owned = ownedAddressSet(await ctx.deps.directory.addressesOf(state.auth.account));
+    if (sender !== '' && !ownsAddress(sender, state.owned, ctx.settings.plusSeparator)) {
+      state.log.info({ sender, login: state.auth.login }, 'sender not owned by the authenticated user');
+      throw senderNotOwned(sender, state.auth.login);
+    }
   }
   const draft: Envelope = {
     sender,

@@ -3,9 +3,10 @@
  * accepted (limits, implicit TLS) through `SMTPServer.connect`. The server never listens itself.
  *
  * `buildSmtpService(listener, deps, kind)` is the one builder; `smtp` (MX: no AUTH, relay only for trusted
- * networks) and `lmtp` (RFC 2033) are option sets of it, and `submission` (AUTH, the next issue) will be one
- * more. Each phase lives in its own file: connect.ts, mail-from.ts, rcpt.ts, data.ts, lmtp.ts; the TLS glue
- * in tls.ts, the per-connection glue (greeting, enhanced codes, error limit) in connection.ts.
+ * networks), `lmtp` (RFC 2033) and `submission` (RFC 6409: AUTH, sender checks, DKIM; submission.ts) are
+ * option sets of it. Each phase lives in its own file: connect.ts, auth.ts, mail-from.ts, rcpt.ts, data.ts,
+ * lmtp.ts; the TLS glue in tls.ts, the per-connection glue (greeting, enhanced codes, error limit, AUTH hidden
+ * before TLS) in connection.ts.
  *
  * Invariants: the server writes no store or queue state itself (the pipeline does); an unexpected exception
  * in a handler becomes 451 4.3.0 for that command and never reaches the process; smtp-server's own DNS
@@ -22,6 +23,7 @@ import { newConnectionId } from '../../../lib/ids.js';
 import type { ConnectionInfo } from '../../../net/listen.js';
 import type { Check } from '../../../pipeline/types.js';
 import type { ProtocolFactory, ProtocolService, ServiceDeps } from '../../service.js';
+import { handleAuth } from './auth.js';
 import { handleConnect } from './connect.js';
 import { attachConnection, closeWith421 } from './connection.js';
 import { buildSettings, type SessionState, type SmtpContext, type SmtpKind, type SMTPConnection } from './context.js';
@@ -65,9 +67,15 @@ function limitOptions(ctx: SmtpContext): Partial<SMTPServerOptions> {
 
 function serverOptions(ctx: SmtpContext, handlers: Partial<SMTPServerOptions>): SMTPServerOptions {
   const starttls = ctx.listener.tls === 'starttls' && ctx.deps.tls !== undefined;
-  const disabled = ['AUTH', 'XCLIENT', 'XFORWARD', 'WIZ', 'SHELL', 'KILL'];
+  // Submission offers AUTH (auth.ts) when a password can travel protected: on TLS, or where the listener
+  // explicitly allows plaintext. A submission listener with neither has no AUTH at all (and takes no mail).
+  const auth = ctx.kind === 'submission' && (starttls || ctx.listener.tls === 'implicit' || ctx.listener.allow_plaintext_auth);
+  const disabled = ['XCLIENT', 'XFORWARD', 'WIZ', 'SHELL', 'KILL'];
+  if (!auth) disabled.push('AUTH');
   if (!starttls) disabled.push('STARTTLS');
   return {
+    authMethods: auth ? ['PLAIN', 'LOGIN'] : [],
+    allowInsecureAuth: ctx.listener.allow_plaintext_auth,
     ...limitOptions(ctx),
     heloResponse: '%s Hello %s',
     lmtp: ctx.kind === 'lmtp',
@@ -132,6 +140,21 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
         const state = stateOf(session.id);
         if (!state) return cb(missing());
         settle(state, () => handleConnect(ctx, state), cb);
+      },
+      onAuth(auth, session, cb) {
+        const state = stateOf(session.id);
+        if (!state) return cb(missing());
+        handleAuth(ctx, state, auth, session).then(
+          (account) => {
+            state.auth = { account, login: (auth.username ?? '').trim() };
+            cb(null, { user: account.address });
+          },
+          (e: unknown) => {
+            const err = asMailError(e);
+            if (err.code === 451 && err.enhanced === '4.3.0') state.log.error({ err: err.cause ?? err }, 'unexpected error in AUTH');
+            cb(toSmtpError(err));
+          },
+        );
       },
       onMailFrom(address, session, cb) {
         const state = stateOf(session.id);
@@ -205,6 +228,8 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
         tags: [],
         sender: '',
         rcpts: new WeakMap(),
+        auth: null,
+        owned: new Set(),
         errors: 0,
         inData: false,
         replyingToData: false,

@@ -30,6 +30,8 @@ export function receivedProtocol(f: TraceFacts): ReceivedProtocol {
 
 export interface ReceivedFacts extends TraceFacts {
   client: ClientInfo;
+  /** The AUTH login of the session (RFC 3848 ESMTPA), shown as a comment; never the password. */
+  authenticatedAs?: string | null;
   hostname: string;
   id: string;
   /** The only recipient, if there is exactly one (RFC 5321 §4.4 and §7.6 advise against listing several). */
@@ -47,6 +49,7 @@ export function receivedHeader(f: ReceivedFacts): string {
     by: f.hostname,
     with: receivedProtocol(f),
     tls: f.client.tls ?? null,
+    authenticatedSender: f.authenticatedAs ?? null,
     id: f.id,
     for: f.recipient,
     date: f.date,
