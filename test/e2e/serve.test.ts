@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { freePort } from '../helpers/free-port.js';
 import { runPochta, spawnPochta, waitForOutput } from '../helpers/cli.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { verifyPassword } from '../../src/directory/passwords.js';
@@ -37,13 +38,6 @@ function exitOf(child: ChildProcess, timeoutMs = 20_000): Promise<number | null>
   });
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function smtpGreeting(port: number, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve, reject) => {

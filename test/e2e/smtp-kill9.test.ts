@@ -5,11 +5,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { freePort } from '../helpers/free-port.js';
 import { spawnPochta, waitForOutput } from '../helpers/cli.js';
 import { RawClient } from '../protocol/smtp/raw-client.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -20,13 +20,6 @@ after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const USERS = 5;
 

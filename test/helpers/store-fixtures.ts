@@ -4,7 +4,7 @@
  */
 
 import type { MessageStructure } from '../../src/mail/structure.js';
-import { STRUCTURE_VERSION } from '../../src/mail/structure.js';
+import { parseMessage } from '../../src/mail/parse-message.js';
 import type { BodyInput, Store } from '../../src/store/types.js';
 
 /** A small RFC 5322 message with CRLF line ends. */
@@ -15,44 +15,9 @@ export function makeRawMessage(subject: string, text: string): Buffer {
   );
 }
 
-/** A single-part text/plain structure covering `raw` (header up to the first blank line). */
+/** The cached parse of `raw`, exactly as delivery computes it. */
 export function makeStructure(raw: Buffer): MessageStructure {
-  const sep = raw.indexOf('\r\n\r\n');
-  const bodyStart = sep < 0 ? raw.length : sep + 4;
-  const subject = /^Subject: (.*)$/m.exec(raw.toString('latin1'))?.[1]?.trim() ?? null;
-  return {
-    version: STRUCTURE_VERSION,
-    headerEnd: bodyStart,
-    envelope: {
-      date: null,
-      subject,
-      from: [{ name: 'Alice', adl: null, mailbox: 'alice', host: 'example.test' }],
-      sender: null,
-      replyTo: null,
-      to: [{ name: null, adl: null, mailbox: 'bob', host: 'example.test' }],
-      cc: null,
-      bcc: null,
-      inReplyTo: null,
-      messageId: null,
-    },
-    root: {
-      headerStart: 0,
-      bodyStart,
-      bodyEnd: raw.length,
-      type: 'text',
-      subtype: 'plain',
-      params: { charset: 'us-ascii' },
-      id: null,
-      description: null,
-      encoding: '7BIT',
-      md5: null,
-      disposition: null,
-      language: null,
-      location: null,
-      size: raw.length - bodyStart,
-      lines: raw.subarray(bodyStart).toString('latin1').split('\r\n').length - 1,
-    },
-  };
+  return parseMessage(raw);
 }
 
 /** Stores `raw` durably in the store's blobs and returns the BodyInput that references it. */

@@ -4,6 +4,7 @@
  * servers on 127.0.0.x, and a QueueService with the real SMTP transport and short timeouts.
  */
 import net from 'node:net';
+import { freePort as freePortOn } from '../../helpers/free-port.js';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { configSchema } from '../../../src/config/schema.js';
 import { NodeResolver } from '../../../src/dns/node-resolver.js';
@@ -178,12 +179,9 @@ export interface BenchOptions {
 export const MESSAGE = 'From: ivanov@example.org\r\nTo: kozlov@example.com\r\nSubject: Test\r\nMessage-ID: <t1@example.org>\r\n\r\nHello.\r\n';
 
 /** Gets a port free on both 127.0.0.2 and 127.0.0.3 (and .4) by binding 127.0.0.2 to port 0. */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.2', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/** A free port on 127.0.0.2, where the test receivers listen. */
+export function freePort(): Promise<number> {
+  return freePortOn('127.0.0.2');
 }
 
 export async function startBench(opts: BenchOptions): Promise<Bench> {
