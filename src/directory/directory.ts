@@ -1,7 +1,7 @@
 /**
  * The directory: who may log in, and where mail for an address goes. `Directory` is the interface the
  * protocols use; `InternalDirectory` implements it over the store's AccountStore (the SQL tables that
- * `pochta user/alias/domain` manage). System and LDAP directories come later behind the same interface.
+ * `pochta user/alias/domain` manage). System and LDAP users come through ConfiguredDirectory (configured-directory.ts).
  *
  * Authentication
  * - Login is the full address, normalised (lower-case, domain A-label). Disabled accounts cannot log in.
@@ -10,6 +10,8 @@
  *   disable takes effect at once.
  * - An unknown login still costs one verify against a dummy hash, so timing does not reveal which
  *   accounts exist.
+ * - A hash kept by `pochta import users` (SHA-crypt, bcrypt, Dovecot-prefixed) is replaced by argon2id after
+ *   the first successful login (a store write).
  *
  * Recipient resolution (resolveRecipient), in this order for every address reached:
  *   1. exact account (first match wins: an account shadows an alias of the same address);
@@ -33,7 +35,7 @@
 import { normalizeAddress as addressKey, normalizeDomain as domainKey, splitPlusAddress } from '../mail/address.js';
 import type { Account, AccountStore, Domain } from '../store/types.js';
 import { AuthCache, type AuthCacheOptions } from './auth-cache.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 
 export interface AuthContext {
   /** Protocol asking (imap, pop3, submission, ...), for logs and later per-protocol policy. */
@@ -61,6 +63,11 @@ export interface ResolveOptions {
   postmaster?: string;
 }
 
+/**
+ * Who may log in and where mail goes. authenticate and resolveRecipient THROW a temporary MailError
+ * (errors.ts: 454 4.7.0 / 451 4.4.3) when the backing service cannot answer (LDAP down): callers must
+ * answer "try again later", never "no such user".
+ */
 export interface Directory {
   /** The account for these credentials, or null (wrong password, unknown login, disabled account). */
   authenticate(login: string, password: string, ctx?: AuthContext): Promise<Account | null>;
@@ -69,6 +76,8 @@ export interface Directory {
   addressesOf(account: Account): Promise<string[]>;
   /** True when the domain (U- or A-label) is served here. */
   isLocalDomain(domain: string): Promise<boolean>;
+  /** Addresses of the mailing-list groups the account belongs to (LDAP); absent or [] for internal accounts. */
+  groupsOf?(account: Account): Promise<string[]>;
 }
 
 export interface InternalDirectoryOptions {
@@ -131,8 +140,18 @@ export class InternalDirectory implements Directory {
     }
     const ok = await this.verify(password, account.passwordHash);
     if (!ok || !account.enabled) return null;
-    this.cache.remember(key, password, account.id, account.passwordHash);
-    return account;
+    const current = needsRehash(account.passwordHash) ? await this.rehash(account, password) : account;
+    this.cache.remember(key, password, current.id, current.passwordHash);
+    return current;
+  }
+
+  /** Replaces an imported hash ({SHA512-CRYPT}, bcrypt, ...) by argon2id once the password is known good. */
+  private async rehash(account: Account, password: string): Promise<Account> {
+    try {
+      return await this.store.updateAccount(account.address, { passwordHash: await hashPassword(password) });
+    } catch {
+      return account; // the old hash keeps working; the next login tries again
+    }
   }
 
   async isLocalDomain(domain: string): Promise<boolean> {

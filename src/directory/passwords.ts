@@ -4,14 +4,19 @@
  * - New hashes are argon2id PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), the @node-rs/argon2
  *   defaults (OWASP's minimum recommendation). One hash or verify costs about 60-70 ms on the libuv pool,
  *   so callers that verify often (IMAP LOGIN) go through the Directory's verified-credential cache.
- * - verifyPassword never throws on a malformed or foreign hash: it answers false. Schemes other than argon2
- *   (Dovecot `{SHA512-CRYPT}`, bcrypt, ...) are a later issue and are refused for now.
+ * - verifyPassword never throws on a malformed or foreign hash: it answers false. Besides argon2 it verifies
+ *   the hashes kept by `pochta import users` (crypt-hashes.ts): Dovecot `{SHA512-CRYPT}`, `{SHA256-CRYPT}`,
+ *   `{BLF-CRYPT}`, `{ARGON2ID}` and the bare `$6$`, `$5$`, `$2b$` forms. `needsRehash` says which stored hashes
+ *   the directory replaces by a fresh argon2id hash after the next successful login.
+ * - `{EXTERNAL}...` marks an account whose password lives in another directory (LDAP, system): it never
+ *   verifies here.
  * - The comparison of digests is done inside argon2's verify (constant time).
  *
  * No side effects besides CPU time on the libuv thread pool.
  */
 
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { stripSchemePrefix, verifyCryptHash } from './crypt-hashes.js';
 
 /** Hashes a password with argon2id (the library default algorithm) and a fresh random salt. */
 export async function hashPassword(password: string): Promise<string> {
@@ -24,12 +29,34 @@ export async function hashPassword(password: string): Promise<string> {
 
 /** True when `password` matches `hash`. Unknown or malformed schemes give false, never an exception. */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  if (!/^\$argon2(id|i|d)\$/.test(hash)) return false;
+  const { scheme, hash: bare } = stripSchemePrefix(hash);
+  if (scheme !== null && !KNOWN_PREFIXES.has(scheme)) return false; // {PLAIN}, {EXTERNAL}, {MD5}, ...
+  if (!/^\$argon2(id|i|d)\$/.test(bare)) return verifyCryptHash(password, bare);
   try {
-    return await argon2Verify(hash, password);
+    return await argon2Verify(bare, password);
   } catch {
     return false;
   }
+}
+
+/** Dovecot scheme prefixes whose hashes verifyPassword understands (the hash after the prefix says the rest). */
+const KNOWN_PREFIXES: ReadonlySet<string> = new Set([
+  'SHA512-CRYPT', 'SHA256-CRYPT', 'BLF-CRYPT', 'CRYPT', 'ARGON2ID', 'ARGON2I',
+]);
+
+/** True for a stored hash that is not a bare argon2id PHC string: replace it after the next successful login. */
+export function needsRehash(hash: string): boolean {
+  return !hash.startsWith('$argon2id$');
+}
+
+/** The passwordHash of an account whose password another directory checks (`{EXTERNAL}ldap`, `{EXTERNAL}system`). */
+export function externalPasswordMarker(source: string): string {
+  return `{EXTERNAL}${source}`;
+}
+
+/** True when the account's password lives in another directory (see externalPasswordMarker). */
+export function isExternalPassword(hash: string): boolean {
+  return hash.startsWith('{EXTERNAL}');
 }
 
 /** The most common passwords of public breach corpora (lower-case); refused whatever their length. */

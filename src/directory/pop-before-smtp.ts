@@ -6,7 +6,8 @@
  * Invariants: a grant ends at `grantedAt + minutes` (a new login from the same IP extends it, never
  * shortens it); expired grants are never reported as allowed and are dropped lazily; at most `maxEntries`
  * IPs are kept (the grant ending first is dropped). IPv4-mapped IPv6 addresses are stored as IPv4.
- * Not shared between processes. Side effects: memory only; time from `now` (tests inject a clock).
+ * Not shared between processes (the server mirrors it to a file for the CLI through `onChange`).
+ * Side effects: memory only; time from `now` (tests inject a clock).
  */
 
 export interface PopBeforeSmtpGrant {
@@ -20,6 +21,8 @@ export interface PopBeforeSmtpOptions {
   now?: () => number;
   /** Default 10,000. */
   maxEntries?: number;
+  /** Called after every grant and revoke (the server persists the list for the CLI: pop-before-smtp-file.ts). */
+  onChange?: () => void;
 }
 
 function normalizeIp(ip: string): string {
@@ -30,11 +33,13 @@ function normalizeIp(ip: string): string {
 export class PopBeforeSmtp {
   private readonly now: () => number;
   private readonly maxEntries: number;
+  private readonly onChange: (() => void) | undefined;
   private readonly grants = new Map<string, { login: string; until: number }>();
 
   constructor(opts: PopBeforeSmtpOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.maxEntries = opts.maxEntries ?? 10_000;
+    this.onChange = opts.onChange;
   }
 
   /** Allows `ip` to relay for `minutes` from now (config: the POP-before-SMTP window). */
@@ -45,6 +50,7 @@ export class PopBeforeSmtp {
     const prev = this.grants.get(key);
     this.grants.set(key, { login, until: Math.max(until, prev?.until ?? 0) });
     if (this.grants.size > this.maxEntries) this.evict();
+    this.onChange?.();
   }
 
   isAllowed(ip: string): boolean {
@@ -71,7 +77,9 @@ export class PopBeforeSmtp {
 
   /** Ends a grant early (CLI). */
   revoke(ip: string): boolean {
-    return this.grants.delete(normalizeIp(ip));
+    const had = this.grants.delete(normalizeIp(ip));
+    if (had) this.onChange?.();
+    return had;
   }
 
   private evict(): void {

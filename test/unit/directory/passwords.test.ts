@@ -19,7 +19,7 @@ test('gives a fresh salt to every hash', async () => {
 });
 
 test('answers false for unknown schemes and malformed hashes instead of throwing', async () => {
-  assert.equal(await verifyPassword('x', '{SHA512-CRYPT}$6$salt$abc'), false);
+  assert.equal(await verifyPassword('x', '{SHA512-CRYPT}$6$salt$abc'), false); // a malformed SHA-512-crypt hash
   assert.equal(await verifyPassword('x', '$argon2id$garbage'), false);
   assert.equal(await verifyPassword('x', ''), false);
   assert.equal(await verifyPassword('x', 'x'), false);
