@@ -9,6 +9,9 @@
  * - A recipient is never lost: every attempted recipient ends delivered, failed (with a DSN when NOTIFY
  *   allows and the sender is not null) or deferred (retried). DSNs are sent BEFORE the attempt is recorded,
  *   so a crash in between repeats a DSN rather than losing one (at-least-once, DESIGN.md "Durability").
+ * - Store calls are few (each write is a commit, fsync'd): a finished entry is recorded and deleted in one
+ *   call (completeQueueEntry), and wake-ups of one event-loop turn are coalesced into one claim of every free
+ *   slot (completions that shared a group commit resolve in the same turn).
  * - `start()` puts entries left 'active' by a crash or kill -9 back to 'queued' (requeueActive), so they
  *   are delivered again: at least once, never zero times.
  * - Backoff: retry_initial doubling up to retry_max (retry-policy.ts); after max_lifetime the remaining
@@ -29,7 +32,7 @@ import type { RecipientDeliveryResult, Transport } from './transport.js';
 
 export type QueueManagerStore = { readonly blobs: BlobStore } & Pick<
   QueueStore,
-  'claimDue' | 'recordAttempt' | 'requeueActive' | 'deleteQueueEntry' | 'getQueueEntry'
+  'claimDue' | 'recordAttempt' | 'completeQueueEntry' | 'requeueActive' | 'getQueueEntry'
 >;
 
 export interface QueueManagerOptions {
@@ -97,6 +100,7 @@ export class QueueManager {
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
   private ticking = false;
+  private tickScheduled = false;
   private again = false;
   private running = false;
 
@@ -121,14 +125,24 @@ export class QueueManager {
     this.wake();
   }
 
-  /** Runs the scheduler now (call after enqueueing). */
+  /**
+   * Runs the scheduler soon (call after enqueueing): at the end of this event-loop turn, so that every wake-up
+   * of the turn (say, several entries finishing together) shares one claimDue of all the free slots.
+   */
   wake(): void {
     if (!this.running) return;
     if (this.ticking) {
       this.again = true;
       return;
     }
-    void this.tick();
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    setImmediate(() => {
+      this.tickScheduled = false;
+      if (!this.running) return;
+      if (this.ticking) this.again = true;
+      else void this.tick();
+    });
   }
 
   /**
@@ -154,7 +168,7 @@ export class QueueManager {
 
   /** Resolves once no delivery is in flight (tests). */
   async drain(): Promise<void> {
-    while (this.active.size > 0 || this.ticking) {
+    while (this.active.size > 0 || this.ticking || this.tickScheduled) {
       await Promise.allSettled([...this.active.values()]);
       await new Promise((r) => setImmediate(r));
     }
@@ -284,14 +298,19 @@ export class QueueManager {
       const current = await store.getQueueEntry(entry.id);
       if (current === null) return; // deleted meanwhile
       if (current.state === 'held' && state === 'deferred') state = 'held';
-      await store.recordAttempt(entry.id, {
-        recipients: updates.map((u) => ({ address: u.rcpt.address, state: u.state, lastResult: `${u.result.reply}` })),
-        state,
-        nextAttemptAt: stillDeferred ? next : now,
-        lastError,
-        ...(warn ? { delayWarned: true } : {}),
-      });
-      if (state === 'done' && !this.opts.keepDone) await store.deleteQueueEntry(entry.id);
+      const recipients = updates.map((u) => ({ address: u.rcpt.address, state: u.state, lastResult: `${u.result.reply}` }));
+      if (state === 'done' && !this.opts.keepDone) {
+        // Every recipient is final: record and delete in one commit.
+        await store.completeQueueEntry(entry.id, recipients);
+      } else {
+        await store.recordAttempt(entry.id, {
+          recipients,
+          state,
+          nextAttemptAt: stillDeferred ? next : now,
+          lastError,
+          ...(warn ? { delayWarned: true } : {}),
+        });
+      }
     } catch (err) {
       log?.error({ err, queueId: entry.id }, 'queue: recording the attempt failed');
       return;

@@ -12,7 +12,7 @@
  * Errors: `StoreError` from lib/errors with kind 'not-found' | 'exists' | 'in-use' | 'invalid' | 'conflict'.
  */
 
-import type { MessageStructure } from '../mail/structure.js';
+import type { Envelope, MessageStructure } from '../mail/structure.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Accounts, domains, aliases
@@ -134,6 +134,21 @@ export interface MessageSummary {
   size: number;
 }
 
+/** What IMAP SELECT needs of a mailbox without a summary per message. */
+export interface MailboxIndex {
+  /** Every UID, ascending. */
+  uids: number[];
+  /** The lowest UID without \Seen, or 0 when every message is seen. */
+  firstUnseenUid: number;
+  /** The keywords (non-system flags) in use, each once. */
+  keywords: string[];
+}
+
+/** A summary with the message's cached envelope (IMAP FETCH ENVELOPE, SORT, THREAD): no full structure. */
+export interface EnvelopeSummary extends MessageSummary {
+  envelope: Envelope;
+}
+
 /** Everything needed to serve a message's content. */
 export interface StoredMessage extends MessageSummary {
   mailboxId: number;
@@ -226,6 +241,10 @@ export interface MailStore {
   ): Promise<MessageSummary[]>;
   /** Full rows for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: number[]): Promise<StoredMessage[]>;
+  /** UIDs, first unseen UID and keywords in use of a mailbox (IMAP SELECT), read in one snapshot. */
+  getMailboxIndex(mailboxId: number): Promise<MailboxIndex>;
+  /** Summaries with their envelopes for the given UIDs (missing UIDs are skipped), in UID order. */
+  getEnvelopes(mailboxId: number, uids: number[]): Promise<EnvelopeSummary[]>;
   storeFlags(
     mailboxId: number,
     uids: number[],
@@ -346,6 +365,16 @@ export interface QueueStore {
       delayWarned?: boolean;
     },
   ): Promise<QueueEntry>;
+  /**
+   * Records the final attempt of an entry and deletes it, in ONE commit: every recipient listed gets its final
+   * state ('delivered' or 'failed'; anything else is `invalid`), then the entry goes. Refused (`invalid`, nothing
+   * changed) while a recipient of the entry would stay pending or deferred; `not-found` for an unknown entry
+   * or recipient.
+   */
+  completeQueueEntry(
+    id: string,
+    recipients: Array<{ address: string; state: RecipientState; lastResult: string | null }>,
+  ): Promise<void>;
   setQueueState(id: string, state: QueueState, nextAttemptAt?: Date): Promise<QueueEntry>;
   deleteQueueEntry(id: string): Promise<void>;
   /** After a crash or restart: every 'active' entry goes back to 'queued'. Returns how many. */
@@ -370,8 +399,47 @@ export interface ChangeFeed {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Abuse defence state (antispam/): greylisting triplets and temporary IP bans, each with an expiry.
 
-export interface Store extends AccountStore, MailStore, QueueStore {
+export interface GreylistEntry {
+  /** The triplet key the greylist policy made (client network, sender, recipient). */
+  key: string;
+  firstSeen: Date;
+  lastSeen: Date;
+  /** A retry came after the delay: later messages pass at once. */
+  passed: boolean;
+  /** After this the entry is forgotten (expireAbuseState deletes it; reads ignore it). */
+  expiresAt: Date;
+}
+
+export interface Ban {
+  /** Banned client IP (canonical text). */
+  ip: string;
+  reason: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface AbuseStore {
+  /** The entry, or null when there is none or it expired before `now`. */
+  getGreylistEntry(key: string, now: Date): Promise<GreylistEntry | null>;
+  /** Inserts or replaces the entry of `entry.key`. */
+  putGreylistEntry(entry: GreylistEntry): Promise<void>;
+  /** Inserts or replaces the ban of `ban.ip`. */
+  addBan(ban: Ban): Promise<void>;
+  /** The ban of `ip` in force at `now`, or null. */
+  getBan(ip: string, now: Date): Promise<Ban | null>;
+  /** Bans in force at `now`, by IP. */
+  listBans(now: Date): Promise<Ban[]>;
+  /** Lifts the ban of `ip`; false when there was none. */
+  removeBan(ip: string): Promise<boolean>;
+  /** Deletes greylist entries and bans that expired before `now`; returns how many rows went. */
+  expireAbuseState(now: Date): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface Store extends AccountStore, MailStore, QueueStore, AbuseStore {
   readonly blobs: BlobStore;
   readonly changes: ChangeFeed;
   /**

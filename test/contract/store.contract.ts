@@ -464,6 +464,43 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHan
         await rejectsWith(store.copyMessages(inbox, [1], 9999), 'not-found');
       });
 
+      it('indexes a mailbox for SELECT: UIDs, first unseen UID and keywords in use', async () => {
+        const bob = await newAccount();
+        const inbox = await inboxOf(bob);
+        assert.deepEqual(await store.getMailboxIndex(inbox), { uids: [], firstUnseenUid: 0, keywords: [] });
+        await store.appendMessage(inbox, await freshBody(store), { flags: ['\\Seen', 'work'] });
+        await store.appendMessage(inbox, await freshBody(store), { flags: ['\\Seen'] });
+        await store.appendMessage(inbox, await freshBody(store), { flags: ['work', 'urgent'] });
+        await store.appendMessage(inbox, await freshBody(store));
+        await store.expunge(inbox, { uids: [2], onlyDeleted: false });
+        const idx = await store.getMailboxIndex(inbox);
+        assert.deepEqual(idx.uids, [1, 3, 4]);
+        assert.equal(idx.firstUnseenUid, 3);
+        assert.deepEqual([...idx.keywords].sort(), ['urgent', 'work']);
+        await store.storeFlags(inbox, [3, 4], 'add', ['\\Seen']);
+        assert.equal((await store.getMailboxIndex(inbox)).firstUnseenUid, 0);
+      });
+
+      it('reads summaries with envelopes for given UIDs, skipping missing ones, in UID order', async () => {
+        const bob = await newAccount();
+        const inbox = await inboxOf(bob);
+        await store.appendMessage(inbox, await putBody(store, makeRawMessage('First one', 'a')), { flags: ['\\Seen'] });
+        await store.appendMessage(inbox, await putBody(store, makeRawMessage('Second one', 'b')));
+        await store.appendMessage(inbox, await putBody(store, makeRawMessage('Third one', 'c')));
+        const rows = await store.getEnvelopes(inbox, [3, 1, 99]);
+        assert.deepEqual(rows.map((r) => r.uid), [1, 3]);
+        assert.equal(rows[0]!.envelope.subject, 'First one');
+        assert.equal(rows[1]!.envelope.subject, 'Third one');
+        assert.deepEqual(rows[0]!.flags, ['\\Seen']);
+        const full = await store.getMessages(inbox, [1, 3]);
+        assert.deepEqual(rows.map((r) => r.envelope), full.map((m) => m.structure.envelope), 'the same envelope as in the structure');
+        assert.equal(rows[1]!.size, full[1]!.size);
+        assert.deepEqual(await store.getEnvelopes(inbox, []), []);
+        assert.deepEqual((await store.getEnvelopes(inbox, [1, 2, 3])).map((r) => r.envelope.subject), ['First one', 'Second one', 'Third one']);
+        assert.deepEqual((await store.getEnvelopes(inbox, [2, 1000])).map((r) => r.uid), [2], 'sparse UIDs');
+        assert.deepEqual((await store.getEnvelopes(inbox, [3, 1])).map((r) => r.uid), [1, 3], 'dense UIDs with a gap');
+      });
+
       it('finds full-text candidates by substring, case-insensitively, for BODY and TEXT', async () => {
         const bob = await newAccount();
         const inbox = await inboxOf(bob);
@@ -595,6 +632,68 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHan
         assert.equal(await store.getQueueEntry(e.id), null);
         await rejectsWith(store.deleteQueueEntry(e.id), 'not-found');
         await rejectsWith(store.setQueueState(e.id, 'held'), 'not-found');
+      });
+
+      it('completes an entry in one call: final results recorded and the entry deleted, or nothing changed', async () => {
+        const body = await freshBody(store);
+        const e = await store.enqueue({
+          sender: 'bob@example.test',
+          recipients: [{ address: 'x@remote.test' }, { address: 'y@remote.test' }, { address: 'z@remote.test' }],
+          blobId: body.blobId,
+          size: body.size,
+        });
+        await store.claimDue(new Date(Date.now() + 1000), 10);
+        await store.recordAttempt(e.id, {
+          recipients: [{ address: 'x@remote.test', state: 'delivered', lastResult: '250 ok' }],
+          state: 'deferred',
+        });
+        // y still pending: refused, and the failed attempt changed nothing.
+        await rejectsWith(
+          store.completeQueueEntry(e.id, [{ address: 'z@remote.test', state: 'failed', lastResult: '550 no' }]),
+          'invalid',
+        );
+        await rejectsWith(
+          store.completeQueueEntry(e.id, [
+            { address: 'y@remote.test', state: 'deferred', lastResult: '451 later' },
+            { address: 'z@remote.test', state: 'failed', lastResult: '550 no' },
+          ]),
+          'invalid',
+        );
+        await rejectsWith(
+          store.completeQueueEntry(e.id, [
+            { address: 'y@remote.test', state: 'delivered', lastResult: '250 ok' },
+            { address: 'nobody@remote.test', state: 'failed', lastResult: '550 no' },
+          ]),
+          'not-found',
+        );
+        const kept = await store.getQueueEntry(e.id);
+        assert.deepEqual(kept!.recipients.map((r) => [r.address, r.state, r.attempts]), [
+          ['x@remote.test', 'delivered', 1],
+          ['y@remote.test', 'pending', 0],
+          ['z@remote.test', 'pending', 0],
+        ]);
+        await store.completeQueueEntry(e.id, [
+          { address: 'y@remote.test', state: 'delivered', lastResult: '250 ok' },
+          { address: 'z@remote.test', state: 'failed', lastResult: '550 no' },
+        ]);
+        assert.equal(await store.getQueueEntry(e.id), null);
+        assert.deepEqual(await store.listQueue(), []);
+        await rejectsWith(store.completeQueueEntry(e.id, []), 'not-found');
+      });
+
+      it('keeps concurrent queue writes apart: one failing call does not undo the others', async () => {
+        const body = await freshBody(store);
+        const input = { sender: '', recipients: [{ address: 'x@remote.test' }], blobId: body.blobId, size: body.size };
+        const [a, b] = await Promise.all([store.enqueue(input), store.enqueue(input)]);
+        await store.claimDue(new Date(Date.now() + 1000), 10);
+        const results = await Promise.allSettled([
+          store.completeQueueEntry(a.id, [{ address: 'x@remote.test', state: 'delivered', lastResult: '250 ok' }]),
+          store.completeQueueEntry(b.id, [{ address: 'other@remote.test', state: 'delivered', lastResult: '250 ok' }]),
+          store.enqueue({ ...input, blobId: 'not-a-blob-id' }),
+          store.setQueueState(b.id, 'held'),
+        ]);
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        assert.deepEqual((await store.listQueue()).map((q) => [q.id, q.state]), [[b.id, 'held']]);
       });
 
       it('claims at most `limit` due entries, oldest first, and requeues active ones', async () => {

@@ -9,12 +9,14 @@
  */
 
 import { StoreError } from '../../lib/errors.js';
-import type { MessageStructure } from '../../mail/structure.js';
+import type { Envelope, MessageStructure } from '../../mail/structure.js';
 import type {
   BodyInput,
   CopyResult,
   DeliveryResult,
   DeliveryTarget,
+  EnvelopeSummary,
+  MailboxIndex,
   FlagOperation,
   FlagUpdate,
   MailboxChange,
@@ -22,7 +24,7 @@ import type {
   StoredMessage,
   StoreFlagsResult,
 } from '../types.js';
-import { applyFlagOperation, DELETED, flagsToList, keywordsToColumn, parseFlags } from './flags.js';
+import { applyFlagOperation, DELETED, flagsToList, keywordsFromColumn, keywordsToColumn, parseFlags, SEEN } from './flags.js';
 import type { MailboxOps } from './mailbox-ops.js';
 import type { Statements } from './statements.js';
 
@@ -31,6 +33,7 @@ const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 const MIN_FTS_TERM = 3;
 
 type SummaryRaw = [uid: number, modseq: number, sys: number, keywords: string, internalDate: number, size: number];
+type EnvelopeRaw = [...SummaryRaw, envelope: string | null, structure: string | null];
 
 interface FullRow {
   mailbox_id: number;
@@ -94,6 +97,7 @@ export class MessageOps {
         .get('INSERT INTO bodies (blob_id, size, structure, indexed) VALUES (?, ?, ?, 0)')
         .run(body.blobId, body.size, JSON.stringify(body.structure));
       id = Number(info.lastInsertRowid);
+      this.st.get('INSERT INTO body_envelopes (body_id, envelope) VALUES (?, ?)').run(id, JSON.stringify(body.structure.envelope));
     } else {
       id = existing.id;
       if (existing.indexed !== 0) return id;
@@ -227,6 +231,58 @@ export class MessageOps {
       prefix: r.prefix,
       structure: JSON.parse(r.structure) as MessageStructure,
     }));
+  }
+
+  /** SELECT's view of a mailbox: three narrow queries instead of a summary object per message. */
+  index(mailboxId: number): MailboxIndex {
+    const uids = this.st.get('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
+    const firstUnseen = this.st
+      .get(`SELECT uid FROM messages WHERE mailbox_id = ? AND (sys_flags & ${SEEN}) = 0 ORDER BY uid LIMIT 1`)
+      .pluck()
+      .get(mailboxId) as number | undefined;
+    const columns = this.st
+      .get("SELECT DISTINCT keywords FROM messages WHERE mailbox_id = ? AND keywords <> ''")
+      .pluck()
+      .all(mailboxId) as string[];
+    const keywords = new Set<string>();
+    for (const c of columns) for (const k of keywordsFromColumn(c)) keywords.add(k);
+    return { uids, firstUnseenUid: firstUnseen ?? 0, keywords: [...keywords] };
+  }
+
+  /**
+   * Summaries with the stored envelope (the structure is parsed only for a row without one). A dense UID list
+   * (a FETCH 1:* or SORT ALL batch) is read as one primary-key range and filtered here, which is several times
+   * faster than one key lookup per UID.
+   */
+  envelopes(mailboxId: number, uids: number[]): EnvelopeSummary[] {
+    checkUids(uids);
+    if (uids.length === 0) return [];
+    let min = uids[0]!;
+    let max = min;
+    for (const u of uids) {
+      if (u < min) min = u;
+      if (u > max) max = u;
+    }
+    const cols = `SELECT m.uid, m.modseq, m.sys_flags, m.keywords, m.internal_date, m.size, e.envelope,
+                         CASE WHEN e.envelope IS NULL THEN (SELECT structure FROM bodies b WHERE b.id = m.body_id) END
+                  FROM messages m LEFT JOIN body_envelopes e ON e.body_id = m.body_id`;
+    const dense = max - min + 1 <= 2 * uids.length;
+    const rows = (
+      dense
+        ? this.st.get(`${cols} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`).raw().all(mailboxId, min, max)
+        : this.st
+            .get(`${cols} WHERE m.mailbox_id = ? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid`)
+            .raw()
+            .all(mailboxId, JSON.stringify(uids))
+    ) as EnvelopeRaw[];
+    const wanted = dense ? new Set(uids) : null;
+    const out: EnvelopeSummary[] = [];
+    for (const r of rows) {
+      if (wanted !== null && !wanted.has(r[0])) continue;
+      const envelope = r[6] !== null ? (JSON.parse(r[6]) as Envelope) : (JSON.parse(r[7]!) as MessageStructure).envelope;
+      out.push({ uid: r[0], modseq: r[1], flags: flagsToList(r[2], r[3]), internalDate: new Date(r[4]), size: r[5], envelope });
+    }
+    return out;
   }
 
   /**

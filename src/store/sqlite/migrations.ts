@@ -140,6 +140,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `);
   },
+  // 2: the envelope of each body in a narrow table of its own (IMAP FETCH ENVELOPE, SORT and THREAD read it for
+  // every message without parsing the whole structure, and without walking the overflow pages of a wide bodies
+  // row); filled from the structure for bodies stored before.
+  (db) => {
+    db.exec(`
+      CREATE TABLE body_envelopes (
+        body_id INTEGER PRIMARY KEY REFERENCES bodies(id) ON DELETE CASCADE,
+        envelope TEXT NOT NULL
+      );
+      INSERT INTO body_envelopes (body_id, envelope) SELECT id, json_extract(structure, '$.envelope') FROM bodies;
+    `);
+  },
+  // 3: abuse defence state (AbuseStore, antispam/): greylisting triplets and temporary IP bans, each with an expiry.
+  (db) => {
+    db.exec(`
+      CREATE TABLE greylist (
+        key TEXT PRIMARY KEY,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        passed INTEGER NOT NULL DEFAULT 0,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX greylist_expiry ON greylist(expires_at);
+
+      CREATE TABLE bans (
+        ip TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX bans_expiry ON bans(expires_at);
+    `);
+  },
 ];
 
 /** Brings the database to the latest schema version; refuses a database newer than this code. */

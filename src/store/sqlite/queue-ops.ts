@@ -1,6 +1,7 @@
 /**
  * The outbound queue on SQLite (QueueStore): entries with per-recipient state. Synchronous; SqliteStore runs
- * each call in one transaction, so claimDue's select-and-mark is atomic within the database.
+ * each call inside one transaction (a group-commit savepoint), so claimDue's select-and-mark is atomic within
+ * the database and two claims, even in one batch, run one after the other and never share an entry.
  *
  * States (DESIGN.md "Durability"): queued → active → deferred | done | held; requeueActive() after a restart.
  */
@@ -187,6 +188,31 @@ export class QueueOps {
         id,
       );
     return this.get(id)!;
+  }
+
+  /**
+   * The last attempt of an entry: every recipient in `recipients` gets its final state (delivered or failed),
+   * then the entry and its recipients are deleted, in the caller's one transaction (so "recorded" and "gone"
+   * are one commit). Refused (`invalid`) while any recipient of the entry would still be pending or deferred;
+   * `not-found` for an unknown entry or recipient.
+   */
+  complete(id: string, recipients: Array<{ address: string; state: RecipientState; lastResult: string | null }>): void {
+    const setRcpt = this.st.get(
+      'UPDATE queue_recipients SET state = ?, last_result = ?, attempts = attempts + 1 WHERE queue_id = ? AND address = ?',
+    );
+    for (const r of recipients) {
+      if (r.state !== 'delivered' && r.state !== 'failed') {
+        throw new StoreError('invalid', `completing queue entry ${id} with a ${r.state} recipient ${r.address}`);
+      }
+      if (setRcpt.run(r.state, r.lastResult, id, r.address).changes === 0) {
+        throw new StoreError('not-found', `queue entry ${id} has no recipient ${r.address}`);
+      }
+    }
+    const open = this.st
+      .get("SELECT address FROM queue_recipients WHERE queue_id = ? AND state NOT IN ('delivered', 'failed') LIMIT 1")
+      .get(id) as { address: string } | undefined;
+    if (open !== undefined) throw new StoreError('invalid', `queue entry ${id} still has recipient ${open.address} to deliver`);
+    this.delete(id);
   }
 
   setState(id: string, state: QueueState, nextAttemptAt?: Date): QueueEntry {

@@ -2,8 +2,9 @@
  * Store on SQLite (better-sqlite3) plus an FsBlobStore for bodies. The only module that opens the database.
  *
  * Durability: WAL journal with synchronous=FULL, so every COMMIT fsyncs the WAL before it returns; a promise
- * of this store resolves only after its COMMIT returned. deliver()/appendMessage() share commits through
- * GroupCommit; every other write runs alone in one transaction. Bodies are durable in the BlobStore before
+ * of this store resolves only after its COMMIT returned. deliver()/appendMessage() and the queue's writes
+ * (enqueue, claimDue, recordAttempt, completeQueueEntry, setQueueState, deleteQueueEntry) share commits
+ * through GroupCommit; every other write runs alone in one transaction. Bodies are durable in the BlobStore before
  * callers reference them (the caller puts first). Change events are published after the commit.
  *
  * Invariants: see ../types.ts. Side effects: `<dir>/pochta.db` (+ -wal, -shm) and `<dir>/blobs/`.
@@ -15,6 +16,8 @@ import Database from 'better-sqlite3';
 import { StoreError } from '../../lib/errors.js';
 import { FsBlobStore } from '../fsblob/fs-blob-store.js';
 import type {
+  Ban,
+  GreylistEntry,
   Account,
   AccountInput,
   AccountPatch,
@@ -23,6 +26,8 @@ import type {
   CopyResult,
   DeliveryResult,
   DeliveryTarget,
+  EnvelopeSummary,
+  MailboxIndex,
   Domain,
   DomainInput,
   FlagOperation,
@@ -39,6 +44,7 @@ import type {
   StoredMessage,
   StoreFlagsResult,
 } from '../types.js';
+import { AbuseOps } from './abuse-ops.js';
 import { AccountOps } from './account-ops.js';
 import { GroupCommit } from './group-commit.js';
 import { MailboxOps } from './mailbox-ops.js';
@@ -88,6 +94,7 @@ export class SqliteStore implements Store {
   private readonly accountOps: AccountOps;
   private readonly messageOps: MessageOps;
   private readonly queueOps: QueueOps;
+  private readonly abuseOps: AbuseOps;
   private readonly batcher: GroupCommit;
   private closed = false;
 
@@ -101,6 +108,7 @@ export class SqliteStore implements Store {
     this.accountOps = new AccountOps(this.st, this.mailboxOps);
     this.messageOps = new MessageOps(this.st, this.mailboxOps);
     this.queueOps = new QueueOps(this.st);
+    this.abuseOps = new AbuseOps(this.st);
     this.batcher = new GroupCommit(db, (events) => this.publish(events), groupCommit);
   }
 
@@ -119,6 +127,15 @@ export class SqliteStore implements Store {
     const result = this.db.transaction(() => fn(events)).immediate();
     this.publish(events);
     return result;
+  }
+
+  /**
+   * Like write(), but shares the transaction (and its fsync) with the other group-commit items of this
+   * event-loop turn; fn runs in its own savepoint. Resolves only after the shared COMMIT returned.
+   */
+  private batched<T>(fn: (events: MailboxChange[]) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('invalid', 'store is closed'));
+    return this.batcher.submit(fn);
   }
 
   /** A read; better-sqlite3 is synchronous, so no other call of this process interleaves with it. */
@@ -238,6 +255,12 @@ export class SqliteStore implements Store {
   async getMessages(mailboxId: number, uids: number[]): Promise<StoredMessage[]> {
     return this.read(() => this.messageOps.get(mailboxId, uids));
   }
+  async getMailboxIndex(mailboxId: number): Promise<MailboxIndex> {
+    return this.read(() => this.messageOps.index(mailboxId));
+  }
+  async getEnvelopes(mailboxId: number, uids: number[]): Promise<EnvelopeSummary[]> {
+    return this.read(() => this.messageOps.envelopes(mailboxId, uids));
+  }
   async storeFlags(
     mailboxId: number,
     uids: number[],
@@ -270,10 +293,10 @@ export class SqliteStore implements Store {
     return this.read(() => this.messageOps.searchText(mailboxId, terms, field));
   }
 
-  // --- QueueStore -----------------------------------------------------------------------------------------
+  // --- QueueStore (writes go through group commit: one WAL fsync per event-loop turn, not per call) ------
 
   async enqueue(input: QueueEntryInput): Promise<QueueEntry> {
-    return this.write(() => this.queueOps.enqueue(input));
+    return this.batched(() => this.queueOps.enqueue(input));
   }
   async getQueueEntry(id: string): Promise<QueueEntry | null> {
     return this.read(() => this.queueOps.get(id));
@@ -282,7 +305,9 @@ export class SqliteStore implements Store {
     return this.read(() => this.queueOps.list(opts?.state));
   }
   async claimDue(now: Date, limit: number): Promise<QueueEntry[]> {
-    return this.write(() => this.queueOps.claimDue(now, limit));
+    // Safe in a batch: items run one after the other inside the batch's BEGIN IMMEDIATE, so a later claim
+    // sees an earlier one's 'active' rows, and another process waits for the write lock.
+    return this.batched(() => this.queueOps.claimDue(now, limit));
   }
   async recordAttempt(
     id: string,
@@ -294,16 +319,46 @@ export class SqliteStore implements Store {
       delayWarned?: boolean;
     },
   ): Promise<QueueEntry> {
-    return this.write(() => this.queueOps.recordAttempt(id, update));
+    return this.batched(() => this.queueOps.recordAttempt(id, update));
+  }
+  async completeQueueEntry(
+    id: string,
+    recipients: Array<{ address: string; state: RecipientState; lastResult: string | null }>,
+  ): Promise<void> {
+    return this.batched(() => this.queueOps.complete(id, recipients));
   }
   async setQueueState(id: string, state: QueueState, nextAttemptAt?: Date): Promise<QueueEntry> {
-    return this.write(() => this.queueOps.setState(id, state, nextAttemptAt));
+    return this.batched(() => this.queueOps.setState(id, state, nextAttemptAt));
   }
   async deleteQueueEntry(id: string): Promise<void> {
-    this.write(() => this.queueOps.delete(id));
+    return this.batched(() => this.queueOps.delete(id));
   }
   async requeueActive(): Promise<number> {
     return this.write(() => this.queueOps.requeueActive());
+  }
+
+  // --- AbuseStore ----------------------------------------------------------------------------------------
+
+  async getGreylistEntry(key: string, now: Date): Promise<GreylistEntry | null> {
+    return this.read(() => this.abuseOps.getGreylistEntry(key, now));
+  }
+  async putGreylistEntry(entry: GreylistEntry): Promise<void> {
+    this.write(() => this.abuseOps.putGreylistEntry(entry));
+  }
+  async addBan(ban: Ban): Promise<void> {
+    this.write(() => this.abuseOps.addBan(ban));
+  }
+  async getBan(ip: string, now: Date): Promise<Ban | null> {
+    return this.read(() => this.abuseOps.getBan(ip, now));
+  }
+  async listBans(now: Date): Promise<Ban[]> {
+    return this.read(() => this.abuseOps.listBans(now));
+  }
+  async removeBan(ip: string): Promise<boolean> {
+    return this.write(() => this.abuseOps.removeBan(ip));
+  }
+  async expireAbuseState(now: Date): Promise<number> {
+    return this.write(() => this.abuseOps.expire(now));
   }
 
   // --- maintenance ----------------------------------------------------------------------------------------

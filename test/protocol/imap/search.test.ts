@@ -60,6 +60,18 @@ describe('IMAP SEARCH / SORT / THREAD', () => {
     assert.match((await c.command('SEARCH CHARSET KOI8-R SUBJECT x')).tagged, /NO \[BADCHARSET/);
   });
 
+  it('header keys narrowed by the index still match exactly: field, prefix, OR and AND', async () => {
+    // "numbers" is in message 1's body, not in any header: the index makes it a candidate, the check drops it.
+    assert.deepEqual((await c.command('SEARCH SUBJECT numbers')).lines, ['* SEARCH']);
+    assert.deepEqual((await c.command('SEARCH SUBJECT QUARTERLY')).lines, ['* SEARCH 1 3']);
+    // The per-recipient prefix (Return-Path) is not in the indexed header text but is searched.
+    assert.deepEqual((await c.command('SEARCH HEADER Return-Path sender@example')).lines, ['* SEARCH 1 2 3']);
+    assert.deepEqual((await c.command('SEARCH OR SUBJECT menu FROM bob@')).lines, ['* SEARCH 2 3']);
+    assert.deepEqual((await c.command('SEARCH SUBJECT report NOT FROM bob')).lines, ['* SEARCH 1']);
+    assert.deepEqual((await c.command('SEARCH SUBJECT report BODY thanks')).lines, ['* SEARCH 3']);
+    assert.deepEqual((await c.command('SEARCH NOT SUBJECT report')).lines, ['* SEARCH 2']);
+  });
+
   it('BODY and TEXT use the index, then confirm on decoded text', async () => {
     assert.deepEqual((await c.command('SEARCH BODY "numbers ARE"')).lines, ['* SEARCH 1']);
     assert.deepEqual((await c.command('SEARCH CHARSET UTF-8 BODY {6+}\r\ncrème')).lines, ['* SEARCH 2']);

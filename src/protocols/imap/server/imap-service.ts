@@ -1,32 +1,30 @@
 /**
  * The IMAP ProtocolService (protocols/service.ts): one per IMAP listener. Creates an ImapSession per
  * connection and keeps what sessions of all IMAP listeners share (per store): the per-user connection count (config
- * imap.max_connections_per_user) and failed-login throttling per client address (a growing delay, reset by a
- * successful login). Side effects: sessions and their sockets; `close` says BYE to every session.
+ * imap.max_connections_per_user). Failed logins go through the server's one throttle (deps.throttle, shared
+ * with POP3 and SMTP AUTH: a delay before the password check, a ban after many failures from one IP). A
+ * successful login grants POP-before-SMTP to the client IP when config relay.pop_before_smtp is on.
+ * Side effects: sessions and their sockets; `close` says BYE to every session.
  */
 
 import type { Socket } from 'node:net';
 import type { Config, Listener as ListenerConfig } from '../../../config/index.js';
+import { ThrottledDirectory } from '../../../directory/throttled-directory.js';
 import type { ConnectionInfo } from '../../../net/listen.js';
-import type { Store } from '../../../store/types.js';
+import type { Account, Store } from '../../../store/types.js';
 import type { ProtocolFactory, ProtocolService, ServiceDeps } from '../../service.js';
 import { ImapSession, type SessionHost } from './session.js';
-
-const FAILURE_WINDOW_MS = 15 * 60_000;
-const MAX_FAILURE_DELAY_MS = 5_000;
-const MAX_TRACKED_ADDRESSES = 10_000;
 
 /** Shared by every IMAP listener of one server (143 and 993 count together), keyed by the store. */
 interface SharedState {
   perUser: Map<number, number>;
-  failures: Map<string, { count: number; last: number }>;
 }
 const shared = new WeakMap<Store, SharedState>();
 
 function sharedFor(store: Store): SharedState {
   let s = shared.get(store);
   if (!s) {
-    s = { perUser: new Map(), failures: new Map() };
+    s = { perUser: new Map() };
     shared.set(store, s);
   }
   return s;
@@ -35,7 +33,7 @@ function sharedFor(store: Store): SharedState {
 class ImapService implements ProtocolService, SessionHost {
   private readonly sessions = new Set<ImapSession>();
   private readonly perUser: Map<number, number>;
-  private readonly failures: Map<string, { count: number; last: number }>;
+  private readonly directory: ThrottledDirectory;
   private config: Config;
   private closing = false;
 
@@ -46,7 +44,7 @@ class ImapService implements ProtocolService, SessionHost {
     this.config = deps.config;
     const s = sharedFor(deps.store);
     this.perUser = s.perUser;
-    this.failures = s.failures;
+    this.directory = new ThrottledDirectory(deps.directory, deps.throttle);
   }
 
   handleConnection(socket: Socket, info: ConnectionInfo): void {
@@ -58,7 +56,7 @@ class ImapService implements ProtocolService, SessionHost {
       socket,
       info,
       this.listener,
-      { store: this.deps.store, directory: this.deps.directory, config: this.config, log: this.deps.log.child({ client: info.remoteAddress }) },
+      { store: this.deps.store, directory: this.directory, config: this.config, log: this.deps.log.child({ client: info.remoteAddress }) },
       this,
     );
     this.sessions.add(session);
@@ -95,18 +93,13 @@ class ImapService implements ProtocolService, SessionHost {
     else this.perUser.set(accountId, n);
   }
 
-  loginFailureDelay(remoteAddress: string): number {
-    const now = Date.now();
-    const f = this.failures.get(remoteAddress);
-    const count = f && now - f.last < FAILURE_WINDOW_MS ? f.count + 1 : 1;
-    if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.failures.clear();
-    this.failures.set(remoteAddress, { count, last: now });
-    // 100 ms, 200 ms, 400 ms ... capped: slows guessing without hurting a typo.
-    return Math.min(MAX_FAILURE_DELAY_MS, 100 * 2 ** (count - 1));
+  loginFailureDelay(): number {
+    // The throttle already waited before the password check (ThrottledDirectory).
+    return 0;
   }
 
-  loginSucceeded(remoteAddress: string): void {
-    this.failures.delete(remoteAddress);
+  loginSucceeded(remoteAddress: string, account: Account): void {
+    if (this.config.relay.pop_before_smtp) this.deps.popBeforeSmtp.grant(remoteAddress, this.config.relay.pop_before_smtp_minutes, account.address);
   }
 
   sessionClosed(session: ImapSession): void {

@@ -10,7 +10,7 @@
  * when EXISTS is sent. Side effects: one change-feed subscription, released by `close()`.
  */
 
-import type { ChangeFeed, FlagUpdate, MailboxChange, MessageSummary } from '../../../store/types.js';
+import type { ChangeFeed, FlagUpdate, MailboxChange } from '../../../store/types.js';
 
 export interface FlushResult {
   /** Sequence numbers to announce as EXPUNGE, in the order to send them (descending, so each stays valid). */
@@ -42,9 +42,9 @@ export class MailboxView {
     this.unsubscribe = feed.subscribe({ mailboxId }, (c) => this.onChange(c));
   }
 
-  /** Sets the initial listing (taken after subscribing, so nothing is lost in between). */
-  init(summaries: readonly MessageSummary[], highestModseq: number): void {
-    this.uids = summaries.map((s) => s.uid);
+  /** Sets the initial listing, ascending UIDs (taken after subscribing, so nothing is lost in between). */
+  init(uids: number[], highestModseq: number): void {
+    this.uids = uids;
     this.highestModseq = highestModseq;
     this.initialised = true;
     for (const c of this.early.splice(0)) this.onChange(c);

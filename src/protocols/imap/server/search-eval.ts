@@ -3,7 +3,8 @@
  * over the selected mailbox. Cheap keys (flags, sizes, dates, sets, modseq) use the summaries; header and
  * sent-date keys read the cached structure and header bytes; BODY/TEXT first take the candidates of the
  * store's full-text index (a superset) and then confirm the exact case-insensitive substring on the
- * decoded text. Messages are processed in batches so memory stays bounded. \Recent is never set here.
+ * decoded text. When the index bounds the possible matches (BODY, TEXT, or a header key, see `narrow`), only
+ * those candidates are read. Messages are processed in batches so memory stays bounded. \Recent is never set here.
  */
 
 import type { MessageSummary, StoredMessage, Store } from '../../../store/types.js';
@@ -13,6 +14,8 @@ import type { MailboxView } from './mailbox-view.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 200;
+/** The full-text index (trigram) narrows only terms of at least three characters. */
+const MIN_INDEXED_TERM = 3;
 
 export interface SearchScope {
   store: Store;
@@ -103,6 +106,49 @@ class Evaluator {
     }
   }
 
+  /**
+   * UIDs that can match `k` (a superset), or null when any message can. BODY/TEXT use the full-text
+   * candidates; a HEADER key (SUBJECT, FROM, ...) with a value of three or more characters uses the index's
+   * TEXT candidates too: the indexed header text holds every top-level field as "Name: decoded value"
+   * (mail/search-text.ts), the same decoding `MessageFields.header` applies, and the store adds messages whose
+   * per-recipient prefix holds the value and bodies never indexed. The exact match still runs on every candidate.
+   */
+  async narrow(k: SearchKey): Promise<Set<number> | null> {
+    switch (k.kind) {
+      case 'body':
+      case 'text':
+        return this.candidates.get(k) ?? null;
+      case 'header': {
+        if ([...k.value].length < MIN_INDEXED_TERM) return null;
+        const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], 'text');
+        return new Set(uids);
+      }
+      case 'and': {
+        let acc: Set<number> | null = null;
+        for (const x of k.keys) {
+          const c = await this.narrow(x);
+          if (c === null) continue;
+          if (acc === null) acc = c;
+          else {
+            const both = new Set<number>();
+            for (const u of acc) if (c.has(u)) both.add(u);
+            acc = both;
+          }
+        }
+        return acc;
+      }
+      case 'or': {
+        const l = await this.narrow(k.left);
+        if (l === null) return null;
+        const r = await this.narrow(k.right);
+        if (r === null) return null;
+        return new Set([...l, ...r]);
+      }
+      default:
+        return null;
+    }
+  }
+
   async match(k: SearchKey, h: SearchHit, fields: MessageFields | null): Promise<boolean> {
     const m = h.summary;
     switch (k.kind) {
@@ -170,8 +216,22 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
   await ev.prepare(key);
   const needStored = opts.withStored === true || costOf(key) > 0;
   const view = scope.view;
-  const summaries = (await scope.store.listMessages(scope.mailboxId)).filter((s) => view.seqOf(s.uid) > 0);
   const hits: SearchHit[] = [];
+  const evaluate = async (s: MessageSummary, st: StoredMessage | null): Promise<void> => {
+    const h: SearchHit = { seq: view.seqOf(s.uid), uid: s.uid, summary: s, stored: st };
+    const fields = st ? new MessageFields(scope.store.blobs, st) : null;
+    if (await ev.match(key, h, fields)) hits.push(h);
+  };
+  const narrowed = await ev.narrow(key);
+  if (narrowed !== null) {
+    // Only the index's candidates can match: read just their rows (expunged ones come back missing).
+    const uids = view.uids.filter((u) => narrowed.has(u));
+    for (let i = 0; i < uids.length; i += BATCH) {
+      for (const st of await scope.store.getMessages(scope.mailboxId, uids.slice(i, i + BATCH))) await evaluate(st, st);
+    }
+    return hits;
+  }
+  const summaries = (await scope.store.listMessages(scope.mailboxId)).filter((s) => view.seqOf(s.uid) > 0);
   for (let i = 0; i < summaries.length; i += BATCH) {
     const chunk = summaries.slice(i, i + BATCH);
     let stored: Map<number, StoredMessage> | null = null;
@@ -181,9 +241,7 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
     for (const s of chunk) {
       const st = stored?.get(s.uid) ?? null;
       if (needStored && !st) continue;
-      const h: SearchHit = { seq: view.seqOf(s.uid), uid: s.uid, summary: s, stored: st };
-      const fields = st ? new MessageFields(scope.store.blobs, st) : null;
-      if (await ev.match(key, h, fields)) hits.push(h);
+      await evaluate(s, st);
     }
   }
   return hits;

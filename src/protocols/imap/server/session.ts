@@ -54,7 +54,8 @@ export interface SessionHost {
   releaseUser(accountId: number): void;
   /** Delay to apply after a failed login from this address (grows with failures). */
   loginFailureDelay(remoteAddress: string): number;
-  loginSucceeded(remoteAddress: string): void;
+  /** A login succeeded (POP-before-SMTP grants the address). */
+  loginSucceeded(remoteAddress: string, account: Account): void;
   sessionClosed(session: ImapSession): void;
 }
 
@@ -435,7 +436,7 @@ export class ImapSession implements SessionContext {
   login(account: Account): CommandResult | null {
     if (!this.host.acquireUser(account.id)) return no('Too many connections for this user', 'LIMIT');
     this.userAccountId = account.id;
-    this.host.loginSucceeded(this.remoteAddress);
+    this.host.loginSucceeded(this.remoteAddress, account);
     this.state = { kind: 'authenticated', account };
     this.resetTimer();
     return null;

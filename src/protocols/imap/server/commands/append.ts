@@ -3,8 +3,8 @@
  * internal dates; answers `OK [APPENDUID validity uids]` (RFC 4315). Each message is parsed once
  * (structure + search text), its body written durably, then referenced by the store; APPEND OK only after
  * that (DESIGN.md "Durability"). A missing mailbox is NO [TRYCREATE]; over quota NO [OVERQUOTA].
- * MULTIAPPEND is checked up front (mailbox, sizes, quota) but stored message by message: a failure in the
- * middle leaves the earlier messages in place.
+ * MULTIAPPEND is checked up front (mailbox, sizes, quota); its bodies are written concurrently and its rows
+ * share one group commit, each in its own savepoint: a message that fails to store does not undo the others.
  */
 import { parseMessage } from '../../../../mail/parse-message.js';
 import { extractSearchText } from '../../../../mail/search-text.js';
@@ -32,18 +32,26 @@ export const appendCommand = defineCommand({
       const usage = await store.getUsage(account.id);
       if (usage.bytes + total > account.quotaBytes) return no('Quota exceeded', 'OVERQUOTA');
     }
+    // Every body is parsed and written (with its fsyncs) concurrently, then all rows are submitted in the
+    // same event-loop turn: the store's group commit stores them in one transaction, UIDs in message order.
+    const bodies = await Promise.all(
+      cmd.messages.map(async (m) => {
+        const structure = parseMessage(m.data);
+        const searchText = extractSearchText(m.data, structure);
+        const ref = await store.blobs.put(m.data);
+        return { blobId: ref.id, size: ref.size, structure, searchText };
+      }),
+    );
+    const results = await Promise.allSettled(
+      cmd.messages.map((m, i) => {
+        const flags = m.flags.filter((f) => f.toLowerCase() !== '\\recent');
+        return store.appendMessage(mb.id, bodies[i]!, { flags, ...(m.date ? { internalDate: m.date.date } : {}) });
+      }),
+    );
     const uids: number[] = [];
-    for (const m of cmd.messages) {
-      const structure = parseMessage(m.data);
-      const searchText = extractSearchText(m.data, structure);
-      const ref = await store.blobs.put(m.data);
-      const flags = m.flags.filter((f) => f.toLowerCase() !== '\\recent');
-      const r = await store.appendMessage(
-        mb.id,
-        { blobId: ref.id, size: ref.size, structure, searchText },
-        { flags, ...(m.date ? { internalDate: m.date.date } : {}) },
-      );
-      uids.push(r.uid);
+    for (const r of results) {
+      if (r.status === 'rejected') throw r.reason;
+      uids.push(r.value.uid);
     }
     return ok('APPEND completed', `APPENDUID ${mb.uidValidity} ${uids.join(',')}`);
   },

@@ -4,10 +4,12 @@
  * structure and byte ranges (message-content.ts). Non-PEEK body fetches set \Seen (unless read-only) and
  * report the new FLAGS in the same response. Work is done in batches so memory stays bounded.
  */
-import type { MessageSummary, StoredMessage } from '../../../../store/types.js';
+import type { Envelope } from '../../../../mail/structure.js';
+import type { EnvelopeSummary, MessageSummary, StoredMessage } from '../../../../store/types.js';
 import {
   atom,
   compressNumbers,
+  encodeValue,
   envelopeValue,
   bodyStructureValue,
   fetchResponse,
@@ -17,6 +19,7 @@ import {
   formatInternalDate,
   literal,
   sequenceSetRanges,
+  type EncodeOptions,
   type FetchAtt,
   type ImapValue,
 } from '../../proto/index.js';
@@ -25,12 +28,15 @@ import { applyPartial, MessageContent } from '../message-content.js';
 import { SELECTED, type SelectedState } from '../state.js';
 
 const SUMMARY_ATTS = new Set<FetchAtt['kind']>(['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
+/** Served from the summary plus the stored envelope (Store.getEnvelopes): no structure, no blob. */
+const ENVELOPE_ATTS = new Set<FetchAtt['kind']>([...SUMMARY_ATTS, 'ENVELOPE']);
 const SUMMARY_BATCH = 5000;
 const FULL_BATCH = 100;
 
 class UnknownCte extends Error {}
 
-async function itemValue(ctx: SessionContext, att: FetchAtt, m: MessageSummary, content: MessageContent | null): Promise<ImapValue | undefined> {
+/** Items answered from the summary (and the stored envelope when given), synchronously; undefined otherwise. */
+function summaryValue(att: FetchAtt, m: MessageSummary, envelope: Envelope | null): ImapValue | undefined {
   switch (att.kind) {
     case 'UID':
       return m.uid;
@@ -42,7 +48,59 @@ async function itemValue(ctx: SessionContext, att: FetchAtt, m: MessageSummary, 
       return m.size;
     case 'MODSEQ':
       return [m.modseq];
+    case 'ENVELOPE':
+      return envelope ? envelopeValue(envelope) : undefined;
+    default:
+      return undefined;
   }
+}
+
+/**
+ * The wire form of a summary item, written straight into a string: numbers, the quoted INTERNALDATE and a
+ * list of flag atoms are exactly what the generic encoder (proto/encode.ts) would produce, without a Buffer
+ * per token. Undefined for any other item.
+ */
+function summaryText(att: FetchAtt, m: MessageSummary): string | undefined {
+  switch (att.kind) {
+    case 'UID':
+      return String(m.uid);
+    case 'FLAGS':
+      return `(${m.flags.join(' ')})`;
+    case 'INTERNALDATE':
+      return formatInternalDate(m.internalDate);
+    case 'RFC822.SIZE':
+      return String(m.size);
+    case 'MODSEQ':
+      return `(${m.modseq})`;
+    default:
+      return undefined;
+  }
+}
+
+/** One FETCH response for the summary-and-envelope fast path (RFC 9051 §7.5.2 syntax). */
+function fastResponse(seq: number, atts: readonly FetchAtt[], labels: readonly string[], m: MessageSummary, envelope: Envelope | null, opts: EncodeOptions): Buffer {
+  let line = `* ${seq} FETCH (`;
+  let parts: Buffer[] | null = null;
+  for (let i = 0; i < atts.length; i++) {
+    const att = atts[i]!;
+    if (i) line += ' ';
+    line += labels[i]! + ' ';
+    const t = summaryText(att, m);
+    if (t !== undefined) line += t;
+    else if (envelope) {
+      parts ??= [];
+      parts.push(Buffer.from(line, 'utf8'), encodeValue(envelopeValue(envelope), opts));
+      line = '';
+    }
+  }
+  line += ')\r\n';
+  if (!parts) return Buffer.from(line, 'utf8');
+  parts.push(Buffer.from(line, 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** Items that need the structure or the message bytes. */
+async function contentValue(ctx: SessionContext, att: FetchAtt, content: MessageContent | null): Promise<ImapValue | undefined> {
   if (!content) return undefined;
   const s = content.msg.structure;
   switch (att.kind) {
@@ -108,13 +166,16 @@ export const fetchCommand = defineCommand({
     }
 
     const needContent = atts.some((a) => !SUMMARY_ATTS.has(a.kind));
+    const envelopeOnly = needContent && atts.every((a) => ENVELOPE_ATTS.has(a.kind));
     const setSeen = !sel.readOnly && atts.some(fetchSetsSeen);
-    const batch = needContent ? FULL_BATCH : SUMMARY_BATCH;
+    const batch = needContent && !envelopeOnly ? FULL_BATCH : SUMMARY_BATCH;
+    const labels = atts.map(fetchResponseLabel);
     let unknownCte = false;
     for (let i = 0; i < uids.length; i += batch) {
       const chunk = uids.slice(i, i + batch);
-      let msgs: Array<MessageSummary | StoredMessage>;
-      if (needContent) msgs = await store.getMessages(mailboxId, chunk);
+      let msgs: Array<MessageSummary | StoredMessage | EnvelopeSummary>;
+      if (envelopeOnly) msgs = await store.getEnvelopes(mailboxId, chunk);
+      else if (needContent) msgs = await store.getMessages(mailboxId, chunk);
       else {
         const wanted = new Set(chunk);
         msgs = (await store.listMessages(mailboxId, { uidFrom: chunk[0]!, uidTo: chunk[chunk.length - 1]! })).filter((m) => wanted.has(m.uid));
@@ -139,14 +200,27 @@ export const fetchCommand = defineCommand({
           sel.view.dropFlagUpdates(r.updated);
         }
       }
+      if (!needContent || envelopeOnly) {
+        // Summary and envelope items only (FETCH FLAGS, the ENVELOPE listing of a client opening a mailbox):
+        // one string per response, one write per batch.
+        const out: Buffer[] = [];
+        for (const m of msgs) {
+          const seq = sel.view.seqOf(m.uid);
+          if (!seq) continue;
+          out.push(fastResponse(seq, atts, labels, m, envelopeOnly ? (m as EnvelopeSummary).envelope : null, ctx.encodeOpts));
+        }
+        if (out.length) await ctx.write(Buffer.concat(out));
+        continue;
+      }
       for (const m of msgs) {
         const seq = sel.view.seqOf(m.uid);
         if (!seq) continue;
-        const content = needContent ? new MessageContent(store.blobs, m as StoredMessage) : null;
+        const content = needContent && !envelopeOnly ? new MessageContent(store.blobs, m as StoredMessage) : null;
+        const envelope = envelopeOnly ? (m as EnvelopeSummary).envelope : null;
         const items: Array<[string, ImapValue]> = [];
         try {
           for (const att of atts) {
-            const v = await itemValue(ctx, att, m, content);
+            const v = summaryValue(att, m, envelope) ?? (content ? await contentValue(ctx, att, content) : undefined);
             if (v !== undefined) items.push([fetchResponseLabel(att), v]);
           }
         } catch (e) {

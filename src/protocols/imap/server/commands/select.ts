@@ -28,33 +28,26 @@ export const selectCommand = defineCommand({
     if (cmd.condstore) ctx.enable('CONDSTORE');
     const store = ctx.deps.store;
     const view = new MailboxView(store.changes, mb.id);
-    let summaries;
+    let index;
     try {
-      summaries = await store.listMessages(mb.id);
+      index = await store.getMailboxIndex(mb.id);
     } catch (e) {
       view.close();
       throw e;
     }
-    view.init(summaries, mb.highestModseq);
+    const { uids } = index;
+    view.init(uids, mb.highestModseq);
 
-    const keywords = new Set<string>();
-    let firstUnseen = 0;
-    summaries.forEach((m, i) => {
-      let seen = false;
-      for (const f of m.flags) {
-        if (f === '\\Seen') seen = true;
-        else if (!f.startsWith('\\')) keywords.add(f);
-      }
-      if (!seen && !firstUnseen) firstUnseen = i + 1;
-    });
-    const flags = [...SYSTEM_FLAGS, ...keywords];
+    const flags = [...SYSTEM_FLAGS, ...index.keywords];
+    // RFC 3501 §7.1: UNSEEN is the sequence number of the first unseen message.
+    const firstUnseen = index.firstUnseenUid ? view.seqOf(index.firstUnseenUid) : 0;
     const readOnly = cmd.kind === 'EXAMINE';
-    const lastUid = summaries.length ? summaries[summaries.length - 1]!.uid : 0;
+    const lastUid = uids.length ? uids[uids.length - 1]! : 0;
 
     await ctx.untagged([atom('FLAGS'), flagList(flags)]);
     const permanent = readOnly ? [] : [...flags, '\\*'];
     await ctx.write(untaggedStatus('OK', readOnly ? 'No permanent flags' : 'Flags permitted', `PERMANENTFLAGS (${permanent.join(' ')})`));
-    await ctx.write(Buffer.from(`* ${summaries.length} EXISTS\r\n* 0 RECENT\r\n`));
+    await ctx.write(Buffer.from(`* ${uids.length} EXISTS\r\n* 0 RECENT\r\n`));
     await ctx.write(untaggedStatus('OK', 'UIDs valid', `UIDVALIDITY ${mb.uidValidity}`));
     await ctx.write(untaggedStatus('OK', 'Predicted next UID', `UIDNEXT ${Math.max(mb.uidNext, lastUid + 1)}`));
     await ctx.write(untaggedStatus('OK', 'Highest', `HIGHESTMODSEQ ${mb.highestModseq}`));

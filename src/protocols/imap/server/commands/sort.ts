@@ -1,9 +1,11 @@
 /**
  * SORT and UID SORT (RFC 5256 §3) with DISPLAYFROM/DISPLAYTO (RFC 5957). Keys: ARRIVAL (internal date),
  * DATE (Date header, else internal date), CC/FROM/TO (first address's mailbox), SUBJECT (base subject), SIZE;
- * REVERSE per key; ties fall back to sequence order (§3).
+ * REVERSE per key; ties fall back to sequence order (§3). Sort keys come from the summaries and the stored
+ * envelopes (Store.getEnvelopes), never from the message bytes.
  */
-import type { EnvelopeAddress } from '../../../../mail/structure.js';
+import type { Envelope, EnvelopeAddress } from '../../../../mail/structure.js';
+import type { Store } from '../../../../store/types.js';
 import { defineCommand, ok } from '../command.js';
 import { baseSubject, decodeWords, sentTime } from '../message-fields.js';
 import { runSearch, type SearchHit } from '../search-eval.js';
@@ -24,8 +26,10 @@ function display(list: EnvelopeAddress[] | null): string {
   return (name || `${a.mailbox ?? ''}@${a.host ?? ''}`).toLowerCase();
 }
 
-function sortValue(h: SearchHit, key: SortCriterion['key']): string | number {
-  const env = h.stored?.structure.envelope;
+/** Envelopes read per store call. */
+const ENVELOPE_BATCH = 5000;
+
+function sortValue(h: SearchHit, env: Envelope | undefined, key: SortCriterion['key']): string | number {
   switch (key) {
     case 'ARRIVAL':
       return h.summary.internalDate.getTime();
@@ -48,8 +52,22 @@ function sortValue(h: SearchHit, key: SortCriterion['key']): string | number {
   }
 }
 
-export function sortHits(hits: SearchHit[], criteria: readonly SortCriterion[]): SearchHit[] {
-  const keyed = hits.map((h) => ({ h, v: criteria.map((c) => sortValue(h, c.key)) }));
+/** The stored envelopes of the hits (only the envelope is read, not the whole structure). */
+export async function envelopesOf(store: Store, mailboxId: number, hits: readonly SearchHit[]): Promise<Map<number, Envelope>> {
+  const out = new Map<number, Envelope>();
+  for (let i = 0; i < hits.length; i += ENVELOPE_BATCH) {
+    const rows = await store.getEnvelopes(mailboxId, hits.slice(i, i + ENVELOPE_BATCH).map((h) => h.uid));
+    for (const r of rows) out.set(r.uid, r.envelope);
+  }
+  return out;
+}
+
+/** `envelopes` maps UIDs to envelopes; a hit missing there falls back to its loaded structure, if any. */
+export function sortHits(hits: SearchHit[], criteria: readonly SortCriterion[], envelopes?: ReadonlyMap<number, Envelope>): SearchHit[] {
+  const keyed = hits.map((h) => {
+    const env = envelopes?.get(h.uid) ?? h.stored?.structure.envelope;
+    return { h, v: criteria.map((c) => sortValue(h, env, c.key)) };
+  });
   keyed.sort((a, b) => {
     for (let i = 0; i < criteria.length; i++) {
       const x = a.v[i]!;
@@ -70,9 +88,10 @@ export const sortCommand = defineCommand({
     const hits = await runSearch(
       { store: ctx.deps.store, mailboxId: sel.mailbox.id, view: sel.view, savedUids: ctx.savedUids },
       cmd.search,
-      { withStored: true },
     );
-    await sendSearchResult(ctx, sortHits(hits, cmd.criteria), { uid: cmd.uid, returns: null, modseq: false, verb: 'SORT' });
+    const needEnvelope = cmd.criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
+    const envelopes = needEnvelope ? await envelopesOf(ctx.deps.store, sel.mailbox.id, hits) : undefined;
+    await sendSearchResult(ctx, sortHits(hits, cmd.criteria, envelopes), { uid: cmd.uid, returns: null, modseq: false, verb: 'SORT' });
     return ok(`${cmd.uid ? 'UID ' : ''}SORT completed`);
   },
 });
