@@ -34,16 +34,33 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(join(root, 'packa
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
+// The test packages first: the native addon below needs gcc and libcrypt-dev, which the test-deps script installs.
+if (mode === 'test') {
+  try {
+    execFileSync('bash', [join(root, 'scripts', 'install-test-deps.sh')], { stdio: 'inherit' });
+  } catch {
+    process.exit(1);
+  }
+}
+
 const distMain = join(root, 'dist', 'main.js');
 if (!existsSync(distMain) || statSync(distMain).mtimeMs < newestMtime(join(root, 'src'))) {
   console.error('pochta: building dist/ ...');
   run('npx', ['tsc', '-p', 'tsconfig.json']);
 }
 
-if (mode === 'test') {
-  try {
-    execFileSync('bash', [join(root, 'scripts', 'install-test-deps.sh')], { stdio: 'inherit' });
-  } catch {
-    process.exit(1);
+// yescrypt ($y$, Debian's default for system passwords) is verified by a small addon over libxcrypt. Without
+// it pochta runs, and only $y$ logins of system users fail (logged); the tests need it.
+const addon = join(root, 'build', 'xcrypt.node');
+const addonSource = join(root, 'src', 'directory', 'native', 'xcrypt.c');
+if (!existsSync(addon) || statSync(addon).mtimeMs < statSync(addonSource).mtimeMs) {
+  const r = spawnSync('sh', [join(root, 'src', 'directory', 'native', 'build-xcrypt.sh')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    const msg = 'pochta: could not build build/xcrypt.node (needs gcc and libcrypt-dev): yescrypt ($y$) system passwords will not verify';
+    if (mode === 'test') {
+      console.error(`${msg}; install gcc and libcrypt-dev (scripts/install-test-deps.sh does as root)`);
+      process.exit(1);
+    }
+    console.error(msg);
   }
 }

@@ -17,6 +17,14 @@ PACKAGES=(
   tmux           # drives interactive clients (mutt)
   postfix        # smtp-source / smtp-sink for benchmarks and as a peer MTA
   procps         # pgrep/pkill in tests
+  slapd          # OpenLDAP server: tests start their own on loopback (test/helpers/slapd.ts)
+  ldap-utils     # ldapsearch/ldapadd for debugging the LDAP directory tests
+  passwd         # useradd/userdel/chpasswd for the system-directory tests
+  gcc            # builds the yescrypt addon (src/directory/native/build-xcrypt.sh)
+  libcrypt-dev   # libxcrypt headers for that addon
+  spamassassin   # spam filter engine: tests start their own spamd on loopback (test/protocol/antispam)
+  spamd          # SpamAssassin's daemon (spamc protocol)
+  rspamd         # spam filter: tests start their own on loopback with the fake DNS (test/protocol/antispam)
 )
 
 missing=()
@@ -35,5 +43,12 @@ echo "pochta: installing test packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Postfix must not configure or start a system MTA: tests run their own servers on loopback only.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# slapd likewise: no database is configured by the package (tests load their own tree with slapadd).
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+# A package may have started its system service (slapd's init script): tests start their own on loopback.
+if [[ " ${missing[*]} " == *" slapd "* ]] && command -v service >/dev/null 2>&1; then
+  service slapd stop >/dev/null 2>&1 || true
+  command -v update-rc.d >/dev/null 2>&1 && update-rc.d slapd disable >/dev/null 2>&1 || true
+fi

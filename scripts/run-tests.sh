@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scope=${1:-all}
 
 echo "# typecheck"; npx tsc -p tsconfig.check.json
+echo "# build (e2e tests run dist/main.js)"; npx tsc -p tsconfig.json
 echo "# lint"; npx eslint --max-warnings=0 .
 echo "# import rules"; npx depcruise src --config .dependency-cruiser.cjs --output-type err
 

@@ -14,6 +14,9 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSendmailCommands } from './commands/sendmail.js';
 import { registerDkimCommands } from './commands/dkim.js';
+import { registerRelayCommands } from './commands/relay.js';
+import { registerImportCommands } from './commands/import.js';
+import { registerBanCommands } from './commands/ban.js';
 
 export function buildProgram(runtime: CliRuntime): Command {
   const program = new Command('pochta');
@@ -32,6 +35,9 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerQueueCommands(program, ctx);
   registerSendmailCommands(program, ctx);
   registerDkimCommands(program, ctx);
+  registerRelayCommands(program, ctx);
+  registerImportCommands(program, ctx);
+  registerBanCommands(program, ctx);
   const overrideAll = (c: Command): void => c.commands.forEach((sub) => { sub.exitOverride(); overrideAll(sub); });
   overrideAll(program);
   return program;

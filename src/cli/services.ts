@@ -7,7 +7,10 @@
  */
 import type { Socket } from 'node:net';
 import type { Config, Listener as ListenerConfig } from '../config/index.js';
-import { InternalDirectory } from '../directory/directory.js';
+import { createDirectory } from '../directory/from-config.js';
+import { LoginThrottle } from '../directory/login-throttle.js';
+import { PopBeforeSmtp } from '../directory/pop-before-smtp.js';
+import { GrantsFileWriter, grantsFilePath, loadGrants } from '../directory/pop-before-smtp-file.js';
 import { NodeResolver } from '../dns/node-resolver.js';
 import type { Logger } from '../lib/logger.js';
 import { isRoot } from '../lib/privileges.js';
@@ -48,6 +51,8 @@ export async function bindServices(
   const unavailable = new Set<string>();
   let started = false;
   let queue: QueueService | null = null;
+  let closeDirectory: (() => Promise<void>) | null = null;
+  let grantsWriter: GrantsFileWriter | null = null;
   const pending: Array<() => void> = [];
 
   const closeAll = async (): Promise<void> => {
@@ -104,7 +109,23 @@ export async function bindServices(
     listeners,
     unavailable: [...unavailable],
     start(store: Store) {
-      const directory = new InternalDirectory(store, { authCache: { ttlMs: config.imap.auth_cache_ttl * 1000 } });
+      const directory = createDirectory(store, () => config, log.child({ svc: 'directory' })); // follows reloads
+      closeDirectory = () => directory.close();
+      // One throttle for every login protocol (issue 6 item 4): failures over POP3 slow down IMAP and AUTH too.
+      const throttle = new LoginThrottle();
+      // POP-before-SMTP grants live in memory and are mirrored to <data_dir>/pop-before-smtp.json for the CLI.
+      const grantsPath = grantsFilePath(config.server.data_dir);
+      const writer = new GrantsFileWriter(grantsPath, (err) => log.warn({ err }, 'could not write the POP-before-SMTP grants'));
+      grantsWriter = writer;
+      const popBeforeSmtp: PopBeforeSmtp = new PopBeforeSmtp({ onChange: () => writer.save(() => popBeforeSmtp.list()) });
+      if (config.relay.pop_before_smtp) {
+        // Grants survive a restart until they end.
+        loadGrants(grantsPath)
+          .then((gs) => {
+            for (const g of gs) popBeforeSmtp.grant(g.ip, (g.until.getTime() - Date.now()) / 60_000, g.login);
+          })
+          .catch((err: unknown) => log.warn({ err }, 'could not read the POP-before-SMTP grants'));
+      }
       const resolver = new NodeResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms, tries: config.dns.tries });
       // The outbound queue: remote recipients, bounces and delay reports (issue 4).
       const q = createOutboundQueueService({
@@ -125,6 +146,8 @@ export async function bindServices(
           resolver,
           tls,
           log: log.child({ svc: b.config.protocol, port: b.listener.port }),
+          throttle,
+          popBeforeSmtp,
           wakeQueue: () => q.wake(),
         };
         b.service = b.factory(b.config, deps);
@@ -150,6 +173,8 @@ export async function bindServices(
       await Promise.all(bound.map((b) => b.service?.close(deadline)));
       await Promise.all(closing);
       await queue?.stop(deadline);
+      await grantsWriter?.flush();
+      await closeDirectory?.(); // LDAP connections
     },
   };
 }

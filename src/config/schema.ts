@@ -250,6 +250,9 @@ const smtp = table({
   max_errors: key(intIn(1, 1000).default(10), {
     doc: 'Failed or unknown commands before the session is closed with 421.',
   }),
+  greet_pause_ms: key(intIn(0, 30_000).default(0), {
+    doc: 'Wait this long before the 220 greeting; a client that talks first is refused (like postscreen_greet_wait). 0 greets at once, as smtpd does.',
+  }),
   max_received_headers: key(intIn(1, 1000).default(50), {
     doc: 'Received headers after which a message is refused as a mail loop (RFC 5321 §6.3).',
   }),
@@ -267,6 +270,12 @@ const smtp = table({
 const relay = table({
   trusted_networks: key(arrayOf(cidr()).default(['127.0.0.0/8', '::1/128']), {
     doc: 'Client networks (CIDR) allowed to relay without authentication, like Postfix mynetworks.',
+  }),
+  pop_before_smtp: key(bool().default(false), {
+    doc: 'POP-before-SMTP: a successful POP3 or IMAP login lets that client IP relay for pop_before_smtp_minutes.',
+  }),
+  pop_before_smtp_minutes: key(z.number({ error: 'must be a number of minutes' }).positive({ error: 'must be > 0' }).default(10), {
+    doc: 'How long (in minutes, fractions allowed) a POP3 or IMAP login lets its IP relay; see `pochta relay list`.',
   }),
 });
 
@@ -339,6 +348,98 @@ const pop3 = table({
   }),
 });
 
+/** A DNSBL/DNSWL zone, optionally with the return codes that count: "zen.example" or "zen.example=127.0.0.2,127.0.0.4". */
+const dnsListZone = () =>
+  str().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)+(=127\.\d{1,3}\.\d{1,3}\.\d{1,3}(,127\.\d{1,3}\.\d{1,3}\.\d{1,3})*)?$/i, {
+    error: 'must be a DNS zone, optionally followed by =127.x.y.z,... (the return codes that count)',
+  });
+
+const antispam = table({
+  authentication: key(bool().default(true), {
+    doc: 'Verify SPF (MAIL FROM and HELO), DKIM, DMARC and ARC of mail received on smtp listeners from untrusted, unauthenticated clients, and add Authentication-Results.',
+  }),
+  auth_timeout: key(intIn(1, 600).default(30), {
+    doc: 'Longest time the SPF/DKIM/DMARC/ARC checks of one message may take; after it every result is temperror.',
+    unit: 'seconds',
+  }),
+  dmarc_reject: key(oneOf(['reject', 'junk', 'tag']).default('reject'), {
+    doc: 'A DMARC failure under p=reject: reject at end of DATA (550 5.7.1), deliver to Junk, or only tag.',
+  }),
+  dmarc_quarantine: key(oneOf(['junk', 'tag']).default('junk'), {
+    doc: 'A DMARC failure under p=quarantine: deliver to Junk, or only tag.',
+  }),
+  spf_fail: key(oneOf(['reject', 'junk', 'tag']).default('tag'), {
+    doc: 'An SPF fail (-all) of the MAIL FROM domain when DMARC did not pass: reject (550 5.7.23), deliver to Junk, or only tag.',
+  }),
+  dnsbl_zones: key(arrayOf(dnsListZone()).default([]), {
+    doc: 'DNS blocklists queried with the client IP; "zone" counts any 127.x answer, "zone=127.0.0.2,127.0.0.3" only those codes.',
+  }),
+  dnswl_zones: key(arrayOf(dnsListZone()).default([]), {
+    doc: 'DNS allowlists; a listed client skips the DNSBL action and greylisting.',
+  }),
+  dnsbl_action: key(oneOf(['reject', 'junk', 'tag']).default('reject'), {
+    doc: 'What a client listed on dnsbl_threshold or more blocklists gets: 554 5.7.1 at connect, delivery to Junk, or only a header.',
+  }),
+  dnsbl_threshold: key(intIn(1, 100).default(1), {
+    doc: 'How many of dnsbl_zones must list the client for dnsbl_action.',
+  }),
+  dnsbl_cache_ttl: key(intIn(0, 86_400).default(300), {
+    doc: 'How long a DNSBL/DNSWL answer (listed or not) is reused; 0 disables the cache.',
+    unit: 'seconds',
+  }),
+  greylisting: key(bool().default(false), {
+    doc: 'Greylisting: the first delivery attempt of a (client network, sender, recipient) triplet gets 451 4.7.1.',
+  }),
+  greylist_delay: key(intIn(0, 86_400).default(300), {
+    doc: 'How long a new triplet must wait before a retry is accepted.',
+    unit: 'seconds',
+  }),
+  greylist_retry_window: key(intIn(60, 30 * 86_400).default(2 * 86_400), {
+    doc: 'How long a first attempt is remembered waiting for its retry.',
+    unit: 'seconds',
+  }),
+  greylist_pass_ttl: key(intIn(3600, 365 * 86_400).default(35 * 86_400), {
+    doc: 'How long a triplet that passed stays accepted without delay (renewed by each message).',
+    unit: 'seconds',
+  }),
+  max_connections_per_minute: key(intIn(0, 1_000_000).default(0), {
+    doc: 'New SMTP connections per client IP per minute before 421 4.7.0 (trusted networks exempt; 0 = no limit, as Postfix\'s anvil by default; e.g. 60).',
+  }),
+  max_messages_per_minute: key(intIn(0, 1_000_000).default(0), {
+    doc: 'Messages (MAIL FROM) per unauthenticated client IP per minute before 451 4.7.1 (trusted networks exempt; 0 = no limit; e.g. 120).',
+  }),
+  max_user_messages_per_hour: key(intIn(0, 1_000_000).default(500), {
+    doc: 'Messages per authenticated user per hour before 451 4.7.1: limits the damage of a stolen password (0 = no limit).',
+  }),
+  max_user_recipients_per_hour: key(intIn(0, 1_000_000).default(2000), {
+    doc: 'Recipients per authenticated user per hour before 452 4.5.3 (0 = no limit).',
+  }),
+  max_unknown_recipients: key(intIn(0, 10_000).default(10), {
+    doc: 'Unknown recipients in one SMTP session before the client IP is banned for ban_time (a dictionary attack; 0 = never).',
+  }),
+  ban_time: key(intIn(60, 30 * 86_400).default(3600), {
+    doc: 'How long a temporary IP ban lasts; banned clients get 421 4.7.0 at connect. List and lift bans with `pochta ban`.',
+    unit: 'seconds',
+  }),
+  spam_filter: key(oneOf(['off', 'spamd', 'rspamd']).default('off'), {
+    doc: 'Content filter asked about each inbound message: off, spamd (SpamAssassin, spamc protocol) or rspamd (HTTP /checkv2).',
+  }),
+  spam_filter_address: key(hostPort().optional(), {
+    doc: 'host:port of the filter; when not set, 127.0.0.1:783 for spamd and 127.0.0.1:11333 for rspamd.',
+    example: '"127.0.0.1:783"',
+  }),
+  spam_filter_timeout: key(intIn(1, 600).default(30), {
+    doc: 'How long the filter may take with one message before it counts as down.',
+    unit: 'seconds',
+  }),
+  spam_filter_failure: key(oneOf(['accept', 'tempfail']).default('accept'), {
+    doc: 'When the filter is down: accept the message unfiltered, or answer 451 4.7.1 so the sender retries (logged either way).',
+  }),
+  spam_reject_score: key(intIn(0, 10_000).default(0), {
+    doc: 'Score at or above which a message is rejected at DATA with 550 5.7.1 (0: never; below it, spam goes to Junk).',
+  }),
+});
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -348,6 +449,60 @@ const log = table({
   }),
   format: key(oneOf(['json', 'pretty']).default('json'), {
     doc: 'json: one JSON object per line; pretty: one readable line per event.',
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// User directories (issue 8): which source answers for which domains
+
+const directory = table({
+  system_domains: key(arrayOf(hostname()).default([]), {
+    doc: 'Domains whose users are the Unix accounts of this host (/etc/passwd, /etc/shadow): alice@<domain> is user alice.',
+  }),
+  system_min_uid: key(intIn(0).default(1000), { doc: 'Unix accounts with a lower UID (root, daemons) never log in or receive mail.' }),
+  system_allow_groups: key(arrayOf(accountName()).default([]), {
+    doc: 'When not empty, only members of one of these Unix groups are mail users.',
+  }),
+  system_deny_groups: key(arrayOf(accountName()).default([]), { doc: 'Members of these Unix groups are never mail users.' }),
+  system_passwd_file: key(pathString().default('/etc/passwd'), { doc: 'The Unix account list.' }),
+  system_shadow_file: key(pathString().default('/etc/shadow'), {
+    doc: 'The Unix password hashes; the server user must be able to read it (e.g. be in group shadow).',
+  }),
+  system_group_file: key(pathString().default('/etc/group'), { doc: 'The Unix group list (for the allow and deny groups).' }),
+  ldap_domains: key(arrayOf(hostname()).default([]), { doc: 'Domains whose users and groups live in the LDAP or Active Directory server.' }),
+  ldap_preset: key(oneOf(['openldap', 'active-directory']).default('openldap'), {
+    doc: 'Default filters and attributes: openldap (mail, mailAlternateAddress, groupOfNames) or active-directory (userPrincipalName, proxyAddresses, nested groups).',
+  }),
+  ldap_url: key(str().default(''), { doc: 'LDAP server URL, ldap://host:389 or ldaps://host:636 (required with ldap_domains).' }),
+  ldap_starttls: key(bool().default(false), { doc: 'Upgrade an ldap:// connection with StartTLS before binding.' }),
+  ldap_tls_ca: key(str().default(''), { doc: 'PEM file of the CA of the LDAP server certificate ("": the system CAs).' }),
+  ldap_tls_verify: key(bool().default(true), { doc: 'Verify the LDAP server certificate (ldaps and StartTLS).' }),
+  ldap_bind_dn: key(str().default(''), { doc: 'DN the searches bind as ("" for an anonymous bind).' }),
+  ldap_bind_password: key(str().default(''), { doc: 'Password of ldap_bind_dn.' }),
+  ldap_base_dn: key(str().default(''), { doc: 'Subtree searched for users and groups.' }),
+  ldap_user_filter: key(str().default(''), {
+    doc: 'Filter finding a user by address; %s is the address, escaped (RFC 4515); "" takes the preset\'s.',
+    defaultDoc: 'by preset; openldap: "(&(objectClass=inetOrgPerson)(|(mail=%s)(mailAlternateAddress=%s)))"',
+  }),
+  ldap_groups: key(bool().default(true), { doc: 'Deliver mail for a group address to the members of the group.' }),
+  ldap_group_filter: key(str().default(''), {
+    doc: 'Filter finding a mailing-list group by address, %s as in ldap_user_filter; "" takes the preset\'s.',
+    defaultDoc: 'by preset; openldap: "(&(objectClass=groupOfNames)(mail=%s))"',
+  }),
+  ldap_mail_attribute: key(str().default(''), { doc: 'Attribute holding the primary address; "" takes the preset\'s.', defaultDoc: '"" (mail)' }),
+  ldap_alias_attributes: key(arrayOf(str()).default([]), {
+    doc: 'Attributes holding further addresses of a user (AD proxyAddresses values lose their smtp: prefix); [] takes the preset\'s.',
+    defaultDoc: '[] (mailAlternateAddress, or proxyAddresses for active-directory)',
+  }),
+  ldap_member_attribute: key(str().default(''), { doc: 'Attribute of a group listing member DNs; "" takes the preset\'s.', defaultDoc: '"" (member)' }),
+  ldap_password_check: key(oneOf(['bind', 'compare']).default('bind'), {
+    doc: 'Check a password by binding as the user (bind) or by an LDAP compare of userPassword (compare).',
+  }),
+  ldap_pool_size: key(intIn(1, 64).default(4), { doc: 'Connections kept bound as ldap_bind_dn for searches.' }),
+  ldap_timeout: key(intIn(1, 300).default(5), { doc: 'Connect and operation timeout; past it logins and lookups fail temporarily.', unit: 'seconds' }),
+  ldap_cache_ttl: key(intIn(0, 86_400).default(60), { doc: 'How long LDAP lookups (found or not) are remembered.', unit: 'seconds' }),
+  ldap_max_group_members: key(intIn(1, 100_000).default(1000), {
+    doc: 'A group with more members is refused (temporarily) instead of expanded.',
   }),
 });
 
@@ -363,10 +518,14 @@ const sections = {
   dns: key(dns.prefault({}), { doc: 'DNS resolution (MX, PTR, SPF, DKIM, DMARC, DNSBL).' }),
   smtp: key(smtp.prefault({}), { doc: 'SMTP, submission and LMTP sessions.' }),
   relay: key(relay.prefault({}), { doc: 'Who may relay mail to remote domains.' }),
+  antispam: key(antispam.prefault({}), { doc: 'Inbound defence: SPF/DKIM/DMARC/ARC policy, DNS block- and allowlists, greylisting.' }),
   queue: key(queue.prefault({}), { doc: 'Outbound queue: retries, bounces, concurrency.' }),
   imap: key(imap.prefault({}), { doc: 'IMAP sessions.' }),
   pop3: key(pop3.prefault({}), { doc: 'POP3 sessions.' }),
   log: key(log.prefault({}), { doc: 'Logging (to stdout).' }),
+  directory: key(directory.prefault({}), {
+    doc: 'Where users come from: Unix accounts or LDAP for the domains listed here, the internal accounts (`pochta user`) for every other domain.',
+  }),
 };
 
 const configObject = table(sections);
@@ -410,6 +569,17 @@ function crossChecks(c: ConfigInput, ctx: z.RefinementCtx): void {
       path: ['queue', missing],
       message: 'relay_user and relay_password go together: set both or neither',
     });
+  }
+  for (const d of c.directory.ldap_domains) {
+    if (c.directory.system_domains.some((x) => x.toLowerCase() === d.toLowerCase())) {
+      ctx.addIssue({ code: 'custom', path: ['directory', 'ldap_domains'], message: `${d} is also in system_domains: one source per domain` });
+    }
+  }
+  if (c.directory.ldap_domains.length > 0 && c.directory.ldap_url === '') {
+    ctx.addIssue({ code: 'custom', path: ['directory', 'ldap_url'], message: 'ldap_domains need ldap_url = "ldap://host:port"' });
+  }
+  if (c.directory.ldap_starttls && c.directory.ldap_url.toLowerCase().startsWith('ldaps:')) {
+    ctx.addIssue({ code: 'custom', path: ['directory', 'ldap_starttls'], message: 'StartTLS is for ldap:// URLs; ldaps:// is already TLS' });
   }
   if (c.queue.relay_user !== undefined && c.queue.relay_host === undefined) {
     ctx.addIssue({ code: 'custom', path: ['queue', 'relay_user'], message: 'needs queue.relay_host' });
@@ -497,7 +667,7 @@ function typeName(schema: z.ZodType): string {
   if (s instanceof z.ZodEnum) return (s.options as string[]).map((o) => JSON.stringify(o)).join(' | ');
   if (s instanceof z.ZodBoolean) return 'boolean';
   if (s instanceof z.ZodString) return 'string';
-  if (s instanceof z.ZodNumber) return 'integer';
+  if (s instanceof z.ZodNumber) return s.format === 'safeint' ? 'integer' : 'number';
   if (s instanceof z.ZodArray) return `array of ${typeName(s._zod.def.element as z.ZodType)}`;
   if (s instanceof z.ZodObject) return 'table';
   return 'value';

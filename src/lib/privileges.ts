@@ -59,7 +59,9 @@ export function chownTree(path: string, uid: number, gid: number): void {
 
 export function dropPrivileges(ids: UserIds): void {
   if (!isRoot()) return;
-  process.setgroups?.([ids.gid]);
+  // The user's supplementary groups too (e.g. `shadow`, for system users' passwords); a bare uid has none.
+  if (/^uid \d+$/.test(ids.name)) process.setgroups?.([ids.gid]);
+  else (process as NodeJS.Process & { initgroups?: (user: string, extraGroup: number) => void }).initgroups?.(ids.name, ids.gid);
   process.setgid?.(ids.gid);
   process.setuid?.(ids.uid);
   if (process.getuid?.() !== ids.uid || process.geteuid?.() !== ids.uid) {

@@ -6,6 +6,8 @@
 import type { Socket } from 'node:net';
 import type { Config, Listener as ListenerConfig } from '../config/index.js';
 import type { Directory } from '../directory/directory.js';
+import type { LoginThrottle } from '../directory/login-throttle.js';
+import type { PopBeforeSmtp } from '../directory/pop-before-smtp.js';
 import type { Resolver } from '../dns/resolver.js';
 import type { Logger } from '../lib/logger.js';
 import type { ConnectionInfo } from '../net/listen.js';
@@ -20,6 +22,10 @@ export interface ServiceDeps {
   /** Present when a certificate is configured (always, after first start). */
   tls: SecureContextProvider | undefined;
   log: Logger;
+  /** The one failed-login throttle of the server: POP3, IMAP and SMTP AUTH count failures together. */
+  throttle: LoginThrottle;
+  /** POP-before-SMTP grants (config relay.pop_before_smtp): POP3/IMAP logins add, the SMTP relay check reads. */
+  popBeforeSmtp: PopBeforeSmtp;
   /** Wakes the outbound queue after mail was queued (else it is picked up at the next poll). */
   wakeQueue?: () => void;
 }

@@ -76,8 +76,15 @@ test('every message that got 250 survives a SIGKILL of the server', async () => 
     const child = spawnPochta(['serve', '--config', join(dir, 'pochta.toml')]);
     await waitForOutput(child, /pochta .*config/);
     const before = acked.size;
-    const sessions = Array.from({ length: 8 }, (_, s) => loadSession(port, s + killAfter * 100, acked));
-    while (acked.size - before < killAfter) await new Promise((r) => setTimeout(r, 20));
+    let running = 8;
+    const sessions = Array.from({ length: 8 }, (_, s) => loadSession(port, s + killAfter * 100, acked).finally(() => running--));
+    while (acked.size - before < killAfter) {
+      if (running === 0) {
+        child.kill('SIGKILL');
+        assert.fail(`every load session stopped after ${acked.size - before} acknowledged messages (the server refused the load)`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     child.kill('SIGKILL');
     await Promise.all(sessions);
     await new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));

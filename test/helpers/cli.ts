@@ -1,12 +1,39 @@
 /**
- * Runs the real `pochta` CLI (src/main.ts through tsx) as a child process, for e2e tests.
+ * Runs the real `pochta` CLI as a child process, for e2e tests: the built dist/main.js, what users run (and
+ * no TypeScript compile per spawn). `npm test` builds dist/ first; a dist/ older than src/ is refused so a
+ * test never passes on stale code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = join(REPO_ROOT, 'src', 'main.ts');
+const MAIN = join(REPO_ROOT, 'dist', 'main.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+let checked = false;
+function ensureBuilt(): void {
+  if (checked) return;
+  let built = 0;
+  try {
+    built = statSync(MAIN).mtimeMs;
+  } catch {
+    throw new Error('dist/main.js is missing: run `npm run build` (npm test does it for you)');
+  }
+  if (newestMtime(join(REPO_ROOT, 'src')) > built) {
+    throw new Error('dist/ is older than src/: run `npm run build` (npm test does it for you)');
+  }
+  checked = true;
+}
 
 export interface CliResult {
   code: number | null;
@@ -16,7 +43,8 @@ export interface CliResult {
 
 export function runPochta(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    ensureBuilt();
+    const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -33,7 +61,8 @@ export function runPochta(args: string[], opts: { input?: string; env?: NodeJS.P
 
 /** Starts `pochta ...` in the background (e.g. serve); the caller kills it. */
 export function spawnPochta(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  ensureBuilt();
+  return spawn(process.execPath, [MAIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

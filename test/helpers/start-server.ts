@@ -1,7 +1,7 @@
 /**
  * startServer(): a whole pochta server in this process for protocol and e2e tests: a temp data dir, a
  * SqliteStore, a test certificate, the fake DNS on loopback as the resolver, and every listener on 127.0.0.1
- * with an ephemeral port. Listeners, domains, users and aliases come from the options; config tweaks are TOML.
+ * (or `address`) with an ephemeral port (or the listener's fixed `port`). Listeners, domains, users and aliases come from the options; config tweaks are TOML.
  *
  *   const srv = await startServer({ listeners: ['smtp'], users: [{ address: 'a@example.org', password: 'pw...' }] });
  *   srv.port('smtp')  // the bound port
@@ -25,7 +25,14 @@ export type TestListener =
   | 'lmtp'
   | 'imap'
   | 'pop3'
-  | { protocol: 'smtp' | 'submission' | 'lmtp' | 'imap' | 'pop3'; tls?: 'none' | 'starttls' | 'implicit'; name?: string; extra?: string };
+  | {
+      protocol: 'smtp' | 'submission' | 'lmtp' | 'imap' | 'pop3';
+      tls?: 'none' | 'starttls' | 'implicit';
+      name?: string;
+      extra?: string;
+      /** A fixed port (default: an ephemeral one). */
+      port?: number;
+    };
 
 export interface StartServerOptions {
   listeners?: TestListener[];
@@ -38,6 +45,8 @@ export interface StartServerOptions {
   /** Share a fake DNS (default: a new one, closed with the server). */
   dns?: FakeDns;
   hostname?: string;
+  /** Address every listener binds (default 127.0.0.1; any 127.0.0.0/8 address works on Linux). */
+  address?: string;
   /** Log level (default 'silent'; set POCHTA_TEST_LOG=debug to see logs). */
   logLevel?: 'silent' | 'debug' | 'info' | 'warn' | 'error';
 }
@@ -55,10 +64,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-function listenerToml(l: TestListener, index: number): string {
+function listenerToml(l: TestListener, index: number, address: string): string {
   const spec = typeof l === 'string' ? { protocol: l } : l;
   const tls = spec.tls ?? (spec.protocol === 'lmtp' ? 'none' : 'starttls');
-  return `[[listeners]]\nprotocol = "${spec.protocol}"\naddress = "127.0.0.1"\nport = ${index + 1}\ntls = "${tls}"\n${typeof l === 'string' ? '' : (l.extra ?? '')}\n`;
+  return `[[listeners]]\nprotocol = "${spec.protocol}"\naddress = "${address}"\nport = ${index + 1}\ntls = "${tls}"\n${typeof l === 'string' ? '' : (l.extra ?? '')}\n`;
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
@@ -75,14 +84,17 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     `[server]\nhostname = "${hostname}"\ndata_dir = "."\nshutdown_timeout = 5\n`,
     `[tls]\ncert = "tls/cert.pem"\nkey = "tls/key.pem"\n`,
     `[dns]\nservers = ["${dns.server}"]\ntimeout_ms = 1000\ntries = 1\n`,
-    ...listeners.map((l, i) => listenerToml(l, i)),
+    ...listeners.map((l, i) => listenerToml(l, i, opts.address ?? '127.0.0.1')),
     opts.toml ?? '',
   ].join('\n');
   const configPath = join(dataDir, 'pochta.toml');
   await writeFile(configPath, text);
   const config = parseConfig(text, configPath);
   // The schema accepts only real ports (1-65535): the file has placeholders 1, 2, ...; tests bind ephemeral ones.
-  for (const l of config.listeners) l.port = 0;
+  for (const [i, l] of config.listeners.entries()) {
+    const spec = listeners[i];
+    l.port = typeof spec === 'object' && spec.port !== undefined ? spec.port : 0;
+  }
 
   const store = await openSqliteStore({ dir: dataDir });
   for (const d of opts.domains ?? ['example.org']) await store.addDomain({ name: d });

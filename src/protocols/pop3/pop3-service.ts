@@ -2,15 +2,15 @@
  * The POP3 `ProtocolFactory` (protocols/service.ts): one service per POP3 listener (110 with STLS, 995 with
  * implicit TLS), each connection served by a `Pop3Session`.
  *
- * State shared by all POP3 listeners of one server is kept per Store (a server has one store): the maildrop
- * locks (RFC 1939 §8: one session per maildrop across both ports) and, unless injected, the login throttle.
- * Keying by store keeps two servers in one process (tests) apart.
+ * The maildrop locks (RFC 1939 §8: one session per maildrop across both ports) are shared by all POP3 listeners
+ * of one server, kept per Store (a server has one store; keying by store keeps two servers in one process apart).
+ * The failed-login throttle is the server's one (deps.throttle, shared with IMAP and SMTP AUTH). A successful
+ * login grants POP-before-SMTP to the client IP when config relay.pop_before_smtp is on.
  *
  * Side effects: sockets only; the sessions read and expunge through the store.
  */
 import type { Socket } from 'node:net';
 import type { Config, Listener as ListenerConfig } from '../../config/index.js';
-import { LoginThrottle } from '../../directory/login-throttle.js';
 import { newConnectionId } from '../../lib/ids.js';
 import type { ConnectionInfo } from '../../net/listen.js';
 import type { Account, Store } from '../../store/types.js';
@@ -19,31 +19,28 @@ import { MaildropLocks } from './maildrop-lock.js';
 import { Pop3Session } from './session.js';
 
 export interface Pop3FactoryOptions {
-  /** Shared failed-login throttle (e.g. the one IMAP and SMTP AUTH use); default: one per store. */
-  throttle?: (store: Store) => LoginThrottle;
-  /** Told of every successful POP3 login (POP-before-SMTP). */
+  /** Told of every successful POP3 login, besides the POP-before-SMTP grant. */
   onLogin?: (ip: string, account: Account, store: Store) => void;
 }
 
-interface Shared {
-  locks: MaildropLocks;
-  throttle: LoginThrottle;
-}
-
 export function createPop3Factory(opts: Pop3FactoryOptions = {}): ProtocolFactory {
-  const shared = new WeakMap<Store, Shared>();
-  const sharedFor = (store: Store): Shared => {
-    let s = shared.get(store);
-    if (s === undefined) {
-      s = { locks: new MaildropLocks(), throttle: opts.throttle?.(store) ?? new LoginThrottle() };
-      shared.set(store, s);
+  const locksByStore = new WeakMap<Store, MaildropLocks>();
+  const locksFor = (store: Store): MaildropLocks => {
+    let l = locksByStore.get(store);
+    if (l === undefined) {
+      l = new MaildropLocks();
+      locksByStore.set(store, l);
     }
-    return s;
+    return l;
   };
 
   return (listener: ListenerConfig, deps: ServiceDeps): ProtocolService => {
-    const { locks, throttle } = sharedFor(deps.store);
+    const locks = locksFor(deps.store);
     let config: Config = deps.config;
+    const onLogin = (ip: string, account: Account): void => {
+      if (config.relay.pop_before_smtp) deps.popBeforeSmtp.grant(ip, config.relay.pop_before_smtp_minutes, account.address);
+      opts.onLogin?.(ip, account, deps.store);
+    };
     const sessions = new Set<Pop3Session>();
     let closing = false;
 
@@ -58,12 +55,12 @@ export function createPop3Factory(opts: Pop3FactoryOptions = {}): ProtocolFactor
           info,
           store: deps.store,
           directory: deps.directory,
-          throttle,
+          throttle: deps.throttle,
           locks,
           log: deps.log.child({ conn: newConnectionId(), client: info.remoteAddress }),
           allowPlaintextAuth: listener.allow_plaintext_auth,
           idleTimeoutMs: config.pop3.idle_timeout * 1000,
-          onLogin: opts.onLogin === undefined ? undefined : (ip, account) => opts.onLogin?.(ip, account, deps.store),
+          onLogin,
         });
         sessions.add(session);
         void session.closed.then(() => sessions.delete(session));

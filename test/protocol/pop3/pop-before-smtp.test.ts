@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PopBeforeSmtp } from '../../../src/directory/pop-before-smtp.js';
 import { InternalDirectory } from '../../../src/directory/directory.js';
+import { LoginThrottle } from '../../../src/directory/login-throttle.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { createPop3Factory } from '../../../src/protocols/pop3/pop3-service.js';
 import { startServer } from '../../helpers/start-server.js';
@@ -48,6 +49,8 @@ test('the POP3 login hook grants the client IP (what POP-before-SMTP wires)', as
     resolver: undefined as never,
     tls: undefined,
     log: createLogger({ level: 'silent' }),
+    throttle: new LoginThrottle(),
+    popBeforeSmtp: new PopBeforeSmtp(),
   });
   const server = net.createServer((socket) =>
     service.handleConnection(socket, {

@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalDirectory } from '../../../src/directory/directory.js';
+import { LoginThrottle } from '../../../src/directory/login-throttle.js';
+import { PopBeforeSmtp } from '../../../src/directory/pop-before-smtp.js';
 import { NodeResolver } from '../../../src/dns/node-resolver.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { listen, type Listener } from '../../../src/net/listen.js';
@@ -87,6 +89,8 @@ describe('LMTP on a unix socket', () => {
         resolver: new NodeResolver({ servers: [srv.dns.server], timeoutMs: 1000, tries: 1 }),
         tls: undefined,
         log: createLogger({ level: 'silent', sync: true }),
+        throttle: new LoginThrottle(),
+        popBeforeSmtp: new PopBeforeSmtp(),
       },
     );
     listener = await listen({ address, port: 0, tls: 'none' }, (socket, info) => service.handleConnection(socket, info));

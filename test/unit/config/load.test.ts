@@ -136,7 +136,7 @@ describe('errors name the file, the key path and the reason on one line', () => 
     ['fractional integer', '[server]\nshutdown_timeout = 1.5', 'pochta.toml: server.shutdown_timeout: must be an integer 1-3600 (got 1.5)'],
     ['unknown key with a suggestion', '[server]\nhostnme = "x"', 'pochta.toml: server.hostnme: unknown key (did you mean "hostname"?)'],
     ['unknown key deep in a listener', '[[listeners]]\nprotocol = "smtp"\nstarttls = true', 'pochta.toml: listeners[0].starttls: unknown key'],
-    ['unknown section', '[antispam]\nx = 1', 'pochta.toml: antispam: unknown key'],
+    ['unknown section', '[webmail]\nx = 1', 'pochta.toml: webmail: unknown key'],
     ['domains are not configuration', '[[domains]]\nname = "example.org"',
       'pochta.toml: domains: unknown key (domains live in the database: use `pochta domain add`)'],
     ['a section that is not a table', 'smtp = 5', 'pochta.toml: smtp: must be a table (got 5)'],

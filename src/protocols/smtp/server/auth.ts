@@ -10,28 +10,15 @@
  *     has no proxy authorization (RFC 4616 §2).
  *   - A banned IP gets 454 4.7.0 without a password check; failures wait the throttle's delay and then get
  *     535 5.7.8 (RFC 4954 §6). The password is never logged.
- * One throttle per store (as POP3 keeps one), so the 587 and 465 listeners of one server share it.
+ * The throttle is the server's one (deps.throttle), shared by the 587 and 465 listeners, POP3 and IMAP.
  *
  * Side effects: directory reads; timers for the delay; throttle bookkeeping.
  */
 
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
-import { LoginThrottle } from '../../../directory/login-throttle.js';
 import { MailError } from '../../../lib/errors.js';
-import type { Account, Store } from '../../../store/types.js';
+import type { Account } from '../../../store/types.js';
 import type { SessionState, SmtpContext } from './context.js';
-
-const throttles = new WeakMap<Store, LoginThrottle>();
-
-/** The failed-login throttle of a server (one per store). */
-export function throttleFor(store: Store): LoginThrottle {
-  let t = throttles.get(store);
-  if (t === undefined) {
-    t = new LoginThrottle();
-    throttles.set(store, t);
-  }
-  return t;
-}
 
 /** True when this session may use password AUTH now. */
 export function authAllowedNow(ctx: SmtpContext, secure: boolean): boolean {
@@ -65,7 +52,7 @@ export async function handleAuth(
     state.log.info({ login, authzid: auth.authzid }, 'AUTH refused: proxy authorization not supported');
     throw invalid();
   }
-  const throttle = throttleFor(ctx.deps.store);
+  const throttle = ctx.deps.throttle;
   const verdict = throttle.check(ip, login);
   if (verdict.banned) {
     state.log.info({ login }, 'AUTH refused: client IP banned after repeated failures');

@@ -38,6 +38,8 @@ export interface SmtpSettings {
   plusSeparator: string;
   overQuota: 'temporary' | 'permanent';
   trusted: NetworkList;
+  /** Config relay.pop_before_smtp: a recent POP3/IMAP login from the client IP allows relay (deps.popBeforeSmtp). */
+  popBeforeSmtp: boolean;
   pipeline: PipelineDeps;
 }
 
@@ -94,6 +96,7 @@ export function buildSettings(kind: SmtpKind, config: Config, deps: ServiceDeps)
     plusSeparator: s.plus_separator,
     overQuota: s.over_quota,
     trusted: new NetworkList(config.relay.trusted_networks),
+    popBeforeSmtp: config.relay.pop_before_smtp,
     pipeline: {
       directory: deps.directory,
       blobs: deps.store.blobs,

@@ -5,7 +5,9 @@
  * mid-DATA leaves nothing behind: delivery starts only after the final dot.
  *
  * Then: content checks (message-checks.ts), on submission the From:/Date/Message-ID fixes
- * (submission-headers.ts), Received (trace.ts) plus the check tags on top, the data-phase checks, for
+ * (submission-headers.ts), the data-phase checks, for Internet mail on port 25 the antispam steps (SPF/DKIM/
+ * DMARC/ARC with Authentication-Results, forged ones removed; DNSBL junk; the spam filter: reject, or Junk
+ * delivery), Received (trace.ts) plus the check tags on top, for
  * authenticated users a DKIM signature (dkim-sign.ts), and the pipeline (deliverMessage: one blob, one store transaction, loop rules). The reply comes
  * only after the pipeline resolved, i.e. after the body is fsync'd and the metadata committed.
  *
@@ -16,10 +18,17 @@
  */
 
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { stripForgedAuthResults, stripSpamHeaders } from '../../../antispam/auth-results.js';
+import { DnsblCheck } from '../../../antispam/dnsbl.js';
+import { verifyInbound } from '../../../antispam/inbound-auth.js';
+import { filterMessage, RspamdClient, SpamdClient } from '../../../antispam/spam-filter.js';
+import { splitHostPort } from '../../../config/validators.js';
+import { toResolveFunction } from '../../../dns/resolver.js';
 import { newConnectionId } from '../../../lib/ids.js';
 import { MailError } from '../../../lib/errors.js';
 import { runDataChecks } from '../../../pipeline/checks.js';
-import { deliverMessage, type RecipientOutcome } from '../../../pipeline/deliver.js';
+import { deliverMessage, type PipelineDeps, type RecipientOutcome } from '../../../pipeline/deliver.js';
+import { LocalDelivery } from '../../../pipeline/local-delivery.js';
 import type { Envelope, EnvelopeRecipient } from '../../../pipeline/types.js';
 import type { SessionState, SmtpContext } from './context.js';
 import { signOutgoing } from './dkim-sign.js';
@@ -140,6 +149,39 @@ export async function receiveMessage(
   const checked = await runDataChecks(ctx.checks, { header: headerBlock(data), body: data }, envelope);
   if (checked.kind === 'reject') return { kind: 'error', error: checked.error };
 
+  // Inbound authentication (antispam/inbound-auth.ts): SPF/DKIM/DMARC/ARC of Internet mail on port 25;
+  // forged Authentication-Results with our name go from every smtp/submission message (RFC 8601 §5).
+  let authHeader = '';
+  let junk = false;
+  const as = ctx.deps.config.antispam;
+  if (ctx.kind === 'smtp' && state.auth === null && as.authentication && state.client.ip !== '' && !s.trusted.has(state.client.ip)) {
+    const v = await verifyInbound(
+      data,
+      { ip: state.client.ip, helo: state.client.helo, sender: envelope.sender },
+      {
+        authservId: s.hostname,
+        resolve: toResolveFunction(ctx.deps.resolver),
+        timeoutMs: as.auth_timeout * 1000,
+        policy: { dmarcReject: as.dmarc_reject, dmarcQuarantine: as.dmarc_quarantine, spfFail: as.spf_fail },
+      },
+    );
+    if (v.kind === 'reject') {
+      state.log.info({ id, sender: envelope.sender, reason: v.reason, reply: `${v.error.code} ${v.error.enhanced}` }, 'message rejected by authentication policy');
+      return { kind: 'error', error: v.error };
+    }
+    data = v.data;
+    authHeader = v.header;
+    junk = v.junk;
+    if (junk) state.log.info({ id, reason: v.reason }, 'message filed to Junk');
+  } else if (ctx.kind !== 'lmtp') {
+    data = stripForgedAuthResults(data, s.hostname).data;
+  }
+  const dnsbl = ctx.checks.find((c): c is DnsblCheck => c instanceof DnsblCheck);
+  if (dnsbl !== undefined && !junk && (await dnsbl.isJunk(state.client))) {
+    junk = true;
+    state.log.info({ id, ip: state.client.ip }, 'message filed to Junk: client on DNS blocklists');
+  }
+
   const received = receivedHeader({
     kind: ctx.kind,
     extended: session.openingCommand !== 'HELO',
@@ -154,12 +196,32 @@ export async function receiveMessage(
     date: new Date(),
   });
   // Newest trace on top: our check results, then our Received, then the message as received.
-  const top = Buffer.from([...state.connectTags, ...state.tags, ...checked.headers].join('') + received, 'utf8');
+  const top = Buffer.from([...state.connectTags, ...state.tags, ...checked.headers].join('') + authHeader + received, 'utf8');
   let message: Buffer = Buffer.concat([top, data]);
+  // Content filter (antispam/spam-filter.ts) for Internet mail: verdict headers on top; Junk or reject by score.
+  if (as.spam_filter !== 'off' && ctx.kind === 'smtp' && state.auth === null && state.client.ip !== '' && !s.trusted.has(state.client.ip)) {
+    const hp = splitHostPort(as.spam_filter_address ?? '127.0.0.1');
+    const endpoint = { host: hp?.host ?? '127.0.0.1', port: hp?.port ?? (as.spam_filter === 'spamd' ? 783 : 11333), timeoutMs: as.spam_filter_timeout * 1000 };
+    const filter = as.spam_filter === 'spamd' ? new SpamdClient(endpoint) : new RspamdClient(endpoint);
+    const meta = { ip: state.client.ip, helo: state.client.helo, sender: envelope.sender, recipients: envelope.recipients.map((r) => r.address), hostname: s.hostname };
+    // A forged verdict must not survive next to ours (or in its place when the filter is down).
+    message = stripSpamHeaders(message).data;
+    const f = await filterMessage(filter, message, meta, { rejectScore: as.spam_reject_score, onFailure: as.spam_filter_failure });
+    if (f.failure !== null) state.log.warn({ id, filter: filter.name, err: f.failure }, 'spam filter unavailable');
+    if (f.kind === 'reject') {
+      state.log.info({ id, score: f.verdict?.score, reply: `${f.error.code} ${f.error.enhanced}` }, 'message refused by the spam filter');
+      return { kind: 'error', error: f.error };
+    }
+    if (f.verdict !== null) state.log.info({ id, score: f.verdict.score, spam: f.verdict.isSpam }, 'spam filter verdict');
+    message = Buffer.concat([Buffer.from(f.header, 'latin1'), message]);
+    junk ||= f.junk;
+  }
   // RFC 6376: mail of authenticated users is signed for its From: domain when that domain has a key.
   if (state.auth !== null) message = await signOutgoing(message, fromDomain, ctx.deps.config.server.data_dir, state.log);
 
-  const outcomes = await deliverMessage(s.pipeline, envelope, message);
+  // DMARC quarantine and the like: local copies go to the Junk mailbox (INBOX when the account has none).
+  const pipeline: PipelineDeps = junk ? { ...s.pipeline, local: new LocalDelivery(ctx.deps.store, { overQuota: s.overQuota, mailbox: 'Junk' }) } : s.pipeline;
+  const outcomes = await deliverMessage(pipeline, envelope, message);
   for (const o of outcomes) {
     for (const r of o.results) {
       if (r.error !== null) {

@@ -7,7 +7,7 @@
  *      (554 5.7.1): we do not route on local parts (RFC 5321 §3.6.1, Appendix C). Source routes were already
  *      dropped by smtp-server (RFC 5321 §4.1.2 says to ignore them), so the real domain decides;
  *   4. a domain we do not serve (address literals included) is relaying: allowed only to authenticated
- *      sessions and trusted networks (pipeline/relay.ts, 554 5.7.1 otherwise). LMTP never relays (RFC 2033
+ *      sessions, trusted networks and POP-before-SMTP grants (pipeline/relay.ts, 554 5.7.1 otherwise). LMTP never relays (RFC 2033
  *      §1: final delivery) and refuses it with 550 5.1.2;
  *   5. a served domain resolves through the directory (aliases, plus-addressing, catch-all): unknown 550 5.1.1,
  *      disabled 550 5.2.1, alias loop 554 5.4.6; when every local target is already over its quota,
@@ -17,6 +17,7 @@
  */
 
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { AbuseGuard } from '../../../antispam/abuse-guard.js';
 import { MailError } from '../../../lib/errors.js';
 import { localPartRoutingTrick } from '../../../mail/address.js';
 import { resolutionError } from '../../../pipeline/deliver.js';
@@ -79,6 +80,7 @@ export async function handleRcptTo(
       recipientDomainIsLocal: false,
       authenticated: Boolean(session.user),
       trusted: ctx.settings.trusted.has(state.client.ip),
+      popBeforeSmtp: ctx.settings.popBeforeSmtp && ctx.deps.popBeforeSmtp.isAllowed(state.client.ip),
     });
     if (!decision.allowed) {
       state.log.info({ rcpt: w.address, client: state.client.ip }, 'relay denied');
@@ -87,7 +89,14 @@ export async function handleRcptTo(
   } else {
     const res = await ctx.deps.directory.resolveRecipient(w.address, { plusSeparator: ctx.settings.plusSeparator });
     const error = resolutionError(res);
-    if (error !== null) throw error;
+    if (error !== null) {
+      // A dictionary attack (antispam/abuse-guard.ts): too many unknown recipients ban the client IP.
+      const guard = res.kind === 'unknown' ? ctx.checks.find((c): c is AbuseGuard => c instanceof AbuseGuard) : undefined;
+      if (guard !== undefined && (await guard.unknownRecipient(state.client).catch(() => false))) {
+        state.log.warn({ client: state.client.ip }, 'client banned: too many unknown recipients');
+      }
+      throw error;
+    }
     if (res.kind === 'local' && res.remote.length === 0 && res.targets.length > 0) {
       let full = 0;
       for (const t of res.targets) {

@@ -16,11 +16,16 @@
 
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { installGreetPause, setGreetPause } from './greet-pause.js';
+import { AbuseGuard } from '../../../antispam/abuse-guard.js';
+import { DnsblCheck } from '../../../antispam/dnsbl.js';
+import { GreylistCheck } from '../../../antispam/greylist.js';
 import { PtrCheck } from '../../../antispam/ptr-check.js';
 import type { Config, Listener as ListenerConfig } from '../../../config/index.js';
 import { forwardConfirmedReverse } from '../../../dns/iprev.js';
 import { newConnectionId } from '../../../lib/ids.js';
 import type { ConnectionInfo } from '../../../net/listen.js';
+import { NetworkList } from '../../../pipeline/relay.js';
 import type { Check } from '../../../pipeline/types.js';
 import type { ProtocolFactory, ProtocolService, ServiceDeps } from '../../service.js';
 import { handleAuth } from './auth.js';
@@ -39,6 +44,23 @@ const LINGER_MS = 5000;
 
 function checksFor(listener: ListenerConfig, deps: ServiceDeps): Check[] {
   const checks: Check[] = [];
+  const as = deps.config.antispam;
+  const trusted = new NetworkList(deps.config.relay.trusted_networks);
+  // Bans and rate limits first (antispam/abuse-guard.ts): a banned or flooding client costs no DNS lookup.
+  if (listener.protocol === 'smtp' || listener.protocol === 'submission') {
+    checks.push(
+      new AbuseGuard({
+        connectionsPerMinute: as.max_connections_per_minute,
+        messagesPerMinute: as.max_messages_per_minute,
+        userMessagesPerHour: as.max_user_messages_per_hour,
+        userRecipientsPerHour: as.max_user_recipients_per_hour,
+        maxUnknownRecipients: as.max_unknown_recipients,
+        banMs: as.ban_time * 1000,
+        store: deps.store,
+        skip: (ip) => trusted.has(ip),
+      }),
+    );
+  }
   if (listener.protocol === 'smtp' && listener.ptr_check !== 'off') {
     checks.push(
       new PtrCheck({
@@ -46,6 +68,34 @@ function checksFor(listener: ListenerConfig, deps: ServiceDeps): Check[] {
         action: listener.ptr_action,
         authservId: deps.config.server.hostname,
         lookup: (ip) => forwardConfirmedReverse(deps.resolver, ip),
+      }),
+    );
+  }
+  // DNS block/allowlists of the client (antispam/dnsbl.ts); trusted networks are not looked up.
+  let dnsbl: DnsblCheck | null = null;
+  if (listener.protocol === 'smtp' && (as.dnsbl_zones.length > 0 || as.dnswl_zones.length > 0)) {
+    dnsbl = new DnsblCheck({
+      blocklists: as.dnsbl_zones,
+      allowlists: as.dnswl_zones,
+      action: as.dnsbl_action,
+      threshold: as.dnsbl_threshold,
+      cacheTtlMs: as.dnsbl_cache_ttl * 1000,
+      resolve4: (name) => deps.resolver.resolve4(name),
+      skip: (ip) => trusted.has(ip),
+    });
+    checks.push(dnsbl);
+  }
+  // Greylisting of the (network, sender, recipient) triplet (antispam/greylist.ts), state in the store.
+  if (listener.protocol === 'smtp' && as.greylisting) {
+    const allowlist = dnsbl;
+    checks.push(
+      new GreylistCheck({
+        delayMs: as.greylist_delay * 1000,
+        retryWindowMs: as.greylist_retry_window * 1000,
+        passTtlMs: as.greylist_pass_ttl * 1000,
+        store: deps.store,
+        skip: (ip) => trusted.has(ip),
+        ...(allowlist === null ? {} : { allowlisted: (client) => allowlist.allowlisted(client) }),
       }),
     );
   }
@@ -134,6 +184,7 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
   const stateOf = (id: string): SessionState | undefined => ctx.sessions.get(id);
   const missing = (): Error => toSmtpError(asMailError(new Error('session state missing')));
 
+  installGreetPause();
   const server = new SMTPServer(
     serverOptions(ctx, {
       onConnect(session, cb) {
@@ -147,6 +198,7 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
         handleAuth(ctx, state, auth, session).then(
           (account) => {
             state.auth = { account, login: (auth.username ?? '').trim() };
+            state.client.authUser = account.address;
             cb(null, { user: account.address });
           },
           (e: unknown) => {
@@ -207,6 +259,7 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
       },
     }),
   );
+  setGreetPause(server, deps.config.smtp.greet_pause_ms);
   if (deps.tls) server.secureContext = new LiveSecureContexts(deps.tls);
   // Connection errors (resets, failed TLS handshakes) arrive here; without a listener they would throw.
   server.on('error', (err: Error & { code?: string }) => ctx.log.debug({ err: err.message, code: err.code }, 'smtp connection error'));
@@ -259,6 +312,7 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
     reload(config: Config): void {
       ctx.settings = buildSettings(kind, config, { ...deps, config });
       Object.assign(server.options, limitOptions(ctx));
+      setGreetPause(server, config.smtp.greet_pause_ms);
     },
 
     close(deadline: Date): Promise<void> {
