@@ -65,6 +65,9 @@ test('first start creates the data dir, config, certificate and an admin whose p
     const password = /password for admin@example\.test: (\S+)/.exec(out)![1]!;
     assert.ok(password.length >= 16);
     assert.match(out, new RegExp(`smtp\\s+\\S+:${25 + offset}`));
+    // The banner says whether low ports were moved: only when not started as root.
+    if (isRoot) assert.doesNotMatch(out, /not root/);
+    else assert.match(out, /not root: ports below 1024 are served at port \+ 10000/);
     for (const f of ['pochta.toml', 'tls/cert.pem', 'tls/key.pem', 'pochta.db']) assert.ok(existsSync(join(dir, 'first', f)), f);
     assert.equal((await stat(join(dir, 'first', 'tls', 'key.pem'))).mode & 0o077, 0, 'the TLS key is private');
     assert.match(await smtpGreeting(25 + offset), /^220 /);

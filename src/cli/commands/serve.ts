@@ -79,13 +79,13 @@ async function firstStart(ctx: CliContext, configPath: string, domainArg: string
   return { domain, admin, password };
 }
 
-function banner(config: Config, services: Services, configPath: string, first: FirstStartResult | null): string {
+function banner(config: Config, services: Services, configPath: string, first: FirstStartResult | null, startedAsRoot: boolean): string {
   const lines = [`pochta ${config.server.hostname}: config ${configPath}, data ${config.server.data_dir}`];
   for (const l of services.listeners) {
     lines.push(`  ${l.protocol.padEnd(10)} ${l.address.includes(':') && !l.address.startsWith('unix:') ? `[${l.address}]` : l.address}:${l.port}  tls=${l.tls}`);
   }
   if (services.unavailable.length > 0) lines.push(`  not served by this build yet: ${services.unavailable.join(', ')}`);
-  if (!isRoot()) lines.push('  (not root: ports below 1024 are served at port + 10000)');
+  if (!startedAsRoot) lines.push('  (not root: ports below 1024 are served at port + 10000)');
   if (first) {
     lines.push(`first start: created domain ${first.domain} and the account ${first.admin}`);
     lines.push(`  password for ${first.admin}: ${first.password}   (shown once; change it with: pochta user passwd ${first.admin})`);
@@ -151,6 +151,7 @@ export async function serve(ctx: CliContext, opts: { domain?: string; portOffset
     })();
   });
 
+  const startedAsRoot = isRoot(); // before privileges are dropped
   services = await ctx.runtime.bindServices(config, log);
   if (isRoot() && config.server.user) {
     const ids = ensureSystemUser(config.server.user);
@@ -173,7 +174,7 @@ export async function serve(ctx: CliContext, opts: { domain?: string; portOffset
   }, 3600_000);
   gcTimer.unref();
   timers.gc = gcTimer;
-  process.stdout.write(banner(config, services, configPath, first));
+  process.stdout.write(banner(config, services, configPath, first, startedAsRoot));
   log.info({ listeners: services.listeners }, 'pochta started');
 }
 
