@@ -97,7 +97,7 @@ echo "# data dir $DATA_DIR, logs $LOG_DIR"
 # 1. pochta ---------------------------------------------------------------------------------------------
 (cd "$REPO" && node scripts/ensure.mjs build)
 for p in "$POCHTA_PORT" "$POCHTA_SINK_PORT"; do port_free "$p" || { echo "port $p is already in use" >&2; exit 2; }; done
-QUEUE_TOML=$(printf '[queue]\nrelay_host = "127.0.0.1:%s"\n%s\n' "$POCHTA_SINK_PORT" "${POCHTA_QUEUE_TOML:-}")
+QUEUE_TOML=$(printf '[queue]\nrelay_host = "127.0.0.1:%s"\nrelay_tls = "may"\n%s\n' "$POCHTA_SINK_PORT" "${POCHTA_QUEUE_TOML:-}")
 (cd "$REPO" && node --import tsx bench/lib/setup-pochta.ts "$DATA_DIR" --smtp "$POCHTA_PORT" --users 1 --toml "$QUEUE_TOML")
 mkdir -p "$LOG_DIR"   # after setup-pochta.ts, which empties DATA_DIR
 (cd "$REPO" && exec node dist/main.js serve --config "$DATA_DIR/pochta.toml") >"$LOG_DIR/pochta.log" 2>&1 </dev/null &

@@ -78,6 +78,7 @@ export function resolvePaths(config: Config, baseDir: string): Config {
     ...config,
     server: { ...config.server, data_dir: abs(config.server.data_dir) },
     tls: { ...config.tls, cert: abs(config.tls.cert), key: abs(config.tls.key) },
+    queue: config.queue.relay_tls_ca === undefined ? config.queue : { ...config.queue, relay_tls_ca: abs(config.queue.relay_tls_ca) },
     listeners: config.listeners.map((l) =>
       l.address.startsWith('unix:') ? { ...l, address: `unix:${abs(l.address.slice(5))}` } : l,
     ),

@@ -318,6 +318,13 @@ const queue = table({
     doc: 'Password for AUTH at relay_host (keep this file mode 0600).',
     example: '"secret"',
   }),
+  relay_tls: key(oneOf(['verify', 'encrypt', 'may']).default('verify'), {
+    doc: 'TLS to relay_host: verify = STARTTLS required and the certificate checked against the system CAs or relay_tls_ca (Postfix "secure"); encrypt = STARTTLS required, not checked; may = when offered (then no AUTH without TLS).',
+  }),
+  relay_tls_ca: key(str().optional(), {
+    doc: 'PEM file of the CA that signed relay_host\'s certificate (default: the system CAs).',
+    example: '"/etc/pochta/smarthost-ca.pem"',
+  }),
 });
 
 const imap = table({

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/start-server.js';
-import { seedInbox } from '../protocol/pop3/pop3-wire.js';
+import { deliverBySmtp } from '../helpers/smtp-deliver.js';
 import { available, run, tempDir, type TempDir } from '../protocol/pop3/real-clients.js';
 
 const PW = 'pw-curl-1';
@@ -18,12 +18,12 @@ assert.ok(available('curl'), 'curl is not installed: run scripts/install-test-de
 
 before(async () => {
   srv = await startServer({
-    listeners: [{ protocol: 'pop3', tls: 'starttls' }, { protocol: 'pop3', tls: 'implicit' }],
+    listeners: [{ protocol: 'pop3', tls: 'starttls' }, { protocol: 'pop3', tls: 'implicit' }, { protocol: 'smtp', tls: 'none' }],
     users: [{ address: 'carol@example.org', password: PW }],
   });
   tmp = await tempDir();
   ca = await tmp.write('ca.pem', srv.ca);
-  await seedInbox(srv.store, 'carol@example.org', [MSG, MSG.replace('curl', 'second')]);
+  await deliverBySmtp(srv, 'carol@example.org', [MSG, MSG.replace('curl', 'second')]);
 });
 
 after(async () => {

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { startServer, type TestServer } from '../helpers/start-server.js';
-import { seedInbox } from '../protocol/pop3/pop3-wire.js';
+import { deliverBySmtp } from '../helpers/smtp-deliver.js';
 import { available, run, tempDir, type TempDir } from '../protocol/pop3/real-clients.js';
 
 const PW = 'pw-fetchmail-1';
@@ -17,7 +17,7 @@ let tmp: TempDir;
 assert.ok(available('fetchmail'), 'fetchmail is not installed: run scripts/install-test-deps.sh');
 
 before(async () => {
-  srv = await startServer({ listeners: [{ protocol: 'pop3', tls: 'starttls' }], users: [{ address: 'dave@example.org', password: PW }] });
+  srv = await startServer({ listeners: [{ protocol: 'pop3', tls: 'starttls' }, { protocol: 'smtp', tls: 'none' }], users: [{ address: 'dave@example.org', password: PW }] });
   tmp = await tempDir();
   await tmp.write('ca.pem', srv.ca);
 });
@@ -57,7 +57,7 @@ async function inboxCount(): Promise<number> {
 }
 
 test('fetchmail keep with UIDL tracking, then fetchall nokeep', async () => {
-  await seedInbox(srv.store, 'dave@example.org', [MSG(1), MSG(2), MSG(3)]);
+  await deliverBySmtp(srv, 'dave@example.org', [MSG(1), MSG(2), MSG(3)]);
   const { mkdir } = await import('node:fs/promises');
   for (const d of ['run1', 'run2', 'run3']) await mkdir(tmp.path(d));
 
@@ -69,7 +69,7 @@ test('fetchmail keep with UIDL tracking, then fetchall nokeep', async () => {
   assert.ok(got1.some((m) => m.includes('Subject: fetch 2') && m.includes('\n.dot line 2')), 'dot-stuffing undone');
   assert.equal(await inboxCount(), 3, 'keep leaves the messages');
 
-  await seedInbox(srv.store, 'dave@example.org', [MSG(4)]);
+  await deliverBySmtp(srv, 'dave@example.org', [MSG(4)]);
   const r2 = await fetchmail(tmp.path('run2'), 'keep');
   assert.equal(r2.code, 0, r2.log);
   const got2 = await fetched(tmp.path('run2'));

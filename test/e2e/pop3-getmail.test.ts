@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { startServer, type TestServer } from '../helpers/start-server.js';
-import { seedInbox } from '../protocol/pop3/pop3-wire.js';
+import { deliverBySmtp } from '../helpers/smtp-deliver.js';
 import { available, run, tempDir, type TempDir } from '../protocol/pop3/real-clients.js';
 
 const PW = 'pw-getmail-1';
@@ -16,7 +16,7 @@ let tmp: TempDir;
 assert.ok(available('getmail'), 'getmail is not installed: run scripts/install-test-deps.sh');
 
 before(async () => {
-  srv = await startServer({ listeners: [{ protocol: 'pop3', tls: 'implicit' }], users: [{ address: 'erin@example.org', password: PW }] });
+  srv = await startServer({ listeners: [{ protocol: 'pop3', tls: 'implicit' }, { protocol: 'smtp', tls: 'none' }], users: [{ address: 'erin@example.org', password: PW }] });
   tmp = await tempDir();
   await tmp.write('ca.pem', srv.ca);
   for (const d of ['Maildir', 'Maildir/new', 'Maildir/cur', 'Maildir/tmp', 'state']) await mkdir(tmp.path(d));
@@ -62,14 +62,14 @@ async function maildir(): Promise<string[]> {
 }
 
 test('getmail6 fetches new messages once (UIDL), then deletes everything it has', async () => {
-  await seedInbox(srv.store, 'erin@example.org', [MSG(1), MSG(2)]);
+  await deliverBySmtp(srv, 'erin@example.org', [MSG(1), MSG(2)]);
   const r1 = await getmail({ delete: false });
   assert.equal(r1.code, 0, r1.log);
   const got = await maildir();
   assert.equal(got.length, 2, r1.log);
   assert.ok(got.some((m) => m.includes('Subject: getmail 1') && m.includes('\n.dot 1\n')), got.join('\n----\n'));
 
-  await seedInbox(srv.store, 'erin@example.org', [MSG(3)]);
+  await deliverBySmtp(srv, 'erin@example.org', [MSG(3)]);
   const r2 = await getmail({ delete: true });
   assert.equal(r2.code, 0, r2.log);
   const all = await maildir();

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/start-server.js';
-import { seedInbox } from '../protocol/pop3/pop3-wire.js';
+import { deliverBySmtp } from '../helpers/smtp-deliver.js';
 import { poplib, tempDir, type TempDir } from '../protocol/pop3/real-clients.js';
 
 const PW = 'pw-poplib-1';
@@ -49,11 +49,11 @@ let tmp: TempDir;
 let ca: string;
 
 before(async () => {
-  srv = await startServer({ listeners: [{ protocol: 'pop3', tls: 'starttls' }, { protocol: 'pop3', tls: 'implicit' }], users: [{ address: 'bob@example.org', password: PW }] });
+  srv = await startServer({ listeners: [{ protocol: 'pop3', tls: 'starttls' }, { protocol: 'pop3', tls: 'implicit' }, { protocol: 'smtp', tls: 'none' }], users: [{ address: 'bob@example.org', password: PW }] });
   tmp = await tempDir();
   // The test certificate names mx.test and 127.0.0.1; poplib checks the IP SAN.
   ca = await tmp.write('ca.pem', srv.ca);
-  await seedInbox(srv.store, 'bob@example.org', MESSAGES);
+  await deliverBySmtp(srv, 'bob@example.org', MESSAGES);
 });
 
 after(async () => {

@@ -1,6 +1,10 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage } from '../../../src/mail/parse-message.js';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testCertificate } from '../../helpers/certs.js';
 import { freePort, MESSAGE, scripted, startBench, startRawServer, startReceiver, type Bench, type Receiver } from './harness.js';
 
 let cleanups: Array<() => Promise<void>> = [];
@@ -24,6 +28,13 @@ async function receiver(address: string, b: Bench, opts: Parameters<typeof start
   const r = await startReceiver(address, b.port, opts);
   cleanups.push(() => r.close());
   return r;
+}
+
+async function caFile(pem: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pochta-ca-'));
+  const path = join(dir, 'ca.pem');
+  await writeFile(path, pem);
+  return path;
 }
 
 async function gone(b: Bench, id: string): Promise<boolean> {
@@ -239,20 +250,54 @@ test('two messages to one destination share a connection', async () => {
   assert.equal(connections, 1);
 });
 
-test('relay_host sends everything through the smarthost with AUTH', async () => {
+test('relay_host sends everything through the smarthost with AUTH over verified TLS', async () => {
   const port = await freePort();
-  const smarthost = await startReceiver('127.0.0.3', port, { auth: { user: 'relayuser', pass: 'relaypass' } });
+  const cert = await testCertificate();
+  const smarthost = await startReceiver('127.0.0.3', port, { auth: { user: 'relayuser', pass: 'relaypass' }, extra: { key: cert.key, cert: cert.cert } });
   cleanups.push(() => smarthost.close());
   const b = await startBench({
     port,
-    queue: { relay_host: `127.0.0.3:${port}`, relay_user: 'relayuser', relay_password: 'relaypass' },
+    queue: { relay_host: `mx.test:${port}`, relay_user: 'relayuser', relay_password: 'relaypass', relay_tls_ca: await caFile(cert.cert) },
   });
   cleanups.push(() => b.close());
+  b.dns.add('mx.test', 'A', '127.0.0.3');
   const e = await b.enqueue({ recipients: [{ address: 'someone@no-dns-at-all.example' }] });
   await b.until(() => gone(b, e.id));
   assert.equal(smarthost.received.length, 1);
   assert.equal(smarthost.received[0]!.user, 'relayuser');
-  assert.equal(b.dns.queries.length, 0, 'no MX lookup with a relay host');
+  assert.equal(smarthost.received[0]!.secure, true);
+  assert.deepEqual(b.dns.queries.filter((q) => q.type === 'MX'), [], 'no MX lookup with a relay host');
+});
+
+test('relay_host whose certificate does not verify gets neither the password nor the message', async () => {
+  const port = await freePort();
+  // smtp-server's built-in self-signed certificate: not signed by the configured CA.
+  const smarthost = await startReceiver('127.0.0.3', port, { auth: { user: 'relayuser', pass: 'relaypass' } });
+  cleanups.push(() => smarthost.close());
+  const b = await startBench({
+    port,
+    queue: { relay_host: `mx.test:${port}`, relay_user: 'relayuser', relay_password: 'relaypass', relay_tls_ca: await caFile((await testCertificate()).cert) },
+  });
+  cleanups.push(() => b.close());
+  b.dns.add('mx.test', 'A', '127.0.0.3');
+  const e = await b.enqueue({ recipients: [{ address: 'someone@no-dns-at-all.example' }] });
+  await b.until(async () => ((await b.temp.store.getQueueEntry(e.id))?.attempts ?? 0) >= 1);
+  const entry = await b.temp.store.getQueueEntry(e.id);
+  assert.equal(entry?.state, 'deferred');
+  assert.equal(smarthost.received.length, 0);
+  assert.equal(smarthost.authAttempts(), 0, 'no AUTH was tried');
+});
+
+test('relay_tls = "may": a smarthost without STARTTLS never sees the password', async () => {
+  const port = await freePort();
+  const smarthost = await startReceiver('127.0.0.3', port, { auth: { user: 'relayuser', pass: 'relaypass' }, extra: { hideSTARTTLS: true, allowInsecureAuth: true } });
+  cleanups.push(() => smarthost.close());
+  const b = await startBench({ port, queue: { relay_host: `127.0.0.3:${port}`, relay_user: 'relayuser', relay_password: 'relaypass', relay_tls: 'may' } });
+  cleanups.push(() => b.close());
+  const e = await b.enqueue({ recipients: [{ address: 'someone@no-dns-at-all.example' }] });
+  await b.until(async () => ((await b.temp.store.getQueueEntry(e.id))?.attempts ?? 0) >= 1);
+  assert.equal((await b.temp.store.getQueueEntry(e.id))?.state, 'deferred');
+  assert.equal(smarthost.authAttempts(), 0, 'no AUTH without TLS');
 });
 
 test('a bounce to a remote sender is queued with the null sender and delivered by SMTP', async () => {

@@ -28,6 +28,8 @@ export interface Receiver {
   address: string;
   port: number;
   received: Received[];
+  /** AUTH commands the receiver was given (a password sent, right or wrong). */
+  authAttempts(): number;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export interface ReceiverOptions {
 /** An smtp-server receiver bound to `address:port` (port 0 = any). */
 export async function startReceiver(address: string, port: number, opts: ReceiverOptions = {}): Promise<Receiver> {
   const received: Received[] = [];
+  let authAttempts = 0;
   let dataFailures = opts.dataFailures ?? 0;
   const server = new SMTPServer({
     logger: false,
@@ -52,6 +55,7 @@ export async function startReceiver(address: string, port: number, opts: Receive
     ...(opts.auth ? { authMethods: ['PLAIN', 'LOGIN'] } : {}),
     ...(opts.size ? { size: opts.size } : {}),
     onAuth(auth, _session, cb) {
+      authAttempts++;
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) cb(null, { user: auth.username });
       else cb(new Error('Invalid username or password'));
     },
@@ -98,6 +102,7 @@ export async function startReceiver(address: string, port: number, opts: Receive
     address,
     port: bound,
     received,
+    authAttempts: () => authAttempts,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -121,6 +126,7 @@ export async function startRawServer(address: string, port: number, onConnection
     address,
     port: (server.address() as net.AddressInfo).port,
     received: [],
+    authAttempts: () => 0,
     get connections() {
       return state.connections;
     },

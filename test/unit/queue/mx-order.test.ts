@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isIpLiteralExchange, isNullMx, orderMx } from '../../../src/protocols/smtp/client/mx.js';
+import { dropSelfAndLessPreferred, isIpLiteralExchange, isNullMx, orderMx } from '../../../src/protocols/smtp/client/mx.js';
 import { parseReply } from '../../../src/protocols/smtp/client/reply.js';
 
 const records = [
@@ -47,4 +47,14 @@ test('replies give code and enhanced status, defaulting by class', () => {
   assert.equal(parseReply('451 try later')?.enhanced, '4.0.0');
   assert.equal(parseReply('550-first\n550 second')?.text, '550-first 550 second');
   assert.equal(parseReply('garbage'), null);
+});
+
+test('our own host in the MX list: only more preferred hosts are tried, none means a loop (RFC 5321 §5.1)', () => {
+  const ordered = orderMx(records);
+  assert.deepEqual(
+    dropSelfAndLessPreferred(ordered, 'B.example.com.').map((r) => r.exchange).sort(),
+    ['a1.example.com', 'a2.example.com', 'a3.example.com'],
+  );
+  assert.deepEqual(dropSelfAndLessPreferred(ordered, 'a2.example.com'), []);
+  assert.equal(dropSelfAndLessPreferred(ordered, 'elsewhere.example').length, 5);
 });

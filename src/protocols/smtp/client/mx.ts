@@ -66,7 +66,25 @@ export function isIpLiteralExchange(exchange: string): boolean {
   return isIP(exchange.replace(/^\[|\]$/g, '').replace(/^ipv6:/i, '')) !== 0;
 }
 
-export async function resolveRoute(resolver: Resolver, domain: string, random: () => number = Math.random): Promise<Route> {
+/**
+ * RFC 5321 §5.1: when our own host is one of the MX hosts, only hosts more preferred than it are tried (the
+ * others would hand the message back to us); none left means the mail would loop.
+ */
+export function dropSelfAndLessPreferred(records: readonly MxRecord[], selfName: string | undefined): MxRecord[] {
+  if (!selfName) return [...records];
+  const self = selfName.toLowerCase().replace(/\.$/, '');
+  const mine = records.filter((r) => r.exchange === self).map((r) => r.priority);
+  if (mine.length === 0) return [...records];
+  const cutoff = Math.min(...mine);
+  return records.filter((r) => r.priority < cutoff);
+}
+
+export async function resolveRoute(
+  resolver: Resolver,
+  domain: string,
+  random: () => number = Math.random,
+  selfName?: string,
+): Promise<Route> {
   let records: MxRecord[];
   try {
     records = await resolver.resolveMx(domain);
@@ -85,7 +103,13 @@ export async function resolveRoute(resolver: Resolver, domain: string, random: (
     // RFC 7505 §4.2 and RFC 7504 §2: 556 5.1.10 "domain does not accept mail".
     return { kind: 'fail', temporary: false, code: 556, enhanced: '5.1.10', reason: `Domain ${domain} does not accept mail (null MX)` };
   }
-  const usable = orderMx(records, random).filter((r) => !isIpLiteralExchange(r.exchange));
+  const ordered = orderMx(records, random);
+  const candidates = dropSelfAndLessPreferred(ordered, selfName);
+  if (candidates.length === 0) {
+    // Postfix says "mail for DOMAIN loops back to myself" and bounces with 5.4.6.
+    return { kind: 'fail', temporary: false, code: 554, enhanced: '5.4.6', reason: `Mail for ${domain} loops back to myself (${selfName} is its best MX)` };
+  }
+  const usable = candidates.filter((r) => !isIpLiteralExchange(r.exchange));
   if (usable.length === 0) {
     return { kind: 'fail', temporary: false, code: 550, enhanced: '5.4.4', reason: `MX records of ${domain} name IP addresses, not hosts` };
   }

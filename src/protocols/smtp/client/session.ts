@@ -57,6 +57,8 @@ export const RFC5321_TIMEOUTS: Readonly<SmtpTimeouts> = {
   dataEnd: 600_000,
 };
 
+export type SmtpTlsPolicy = 'opportunistic' | 'none' | 'encrypt' | 'verify';
+
 export interface SessionOptions {
   /** IP address to connect to. */
   address: string;
@@ -66,8 +68,13 @@ export interface SessionOptions {
   /** Our name for EHLO (server.hostname). */
   ehloName: string;
   timeouts: SmtpTimeouts;
-  /** 'opportunistic' (default) or 'none' (never STARTTLS). */
-  tls?: 'opportunistic' | 'none';
+  /**
+   * 'opportunistic' (default: STARTTLS when offered, not verified, RFC 7435), 'none' (never STARTTLS),
+   * 'encrypt' (STARTTLS required) or 'verify' (STARTTLS required and the certificate checked for hostName).
+   */
+  tls?: SmtpTlsPolicy;
+  /** CA certificates (PEM) for 'verify'; default the system CAs. */
+  ca?: string;
   /** AUTH at a smarthost. */
   auth?: { user: string; pass: string };
 }
@@ -159,15 +166,22 @@ export class SmtpSession {
   /** Connects, greets, EHLOs, upgrades with STARTTLS when offered and authenticates when asked. */
   static open(opts: SessionOptions): Promise<SmtpSession> {
     const t = opts.timeouts;
+    const policy = opts.tls ?? 'opportunistic';
+    const servername = opts.hostName !== opts.address ? { servername: opts.hostName } : {};
     const conn = new SMTPConnection({
       host: opts.address,
       port: opts.port,
       name: opts.ehloName,
       secure: false,
-      ignoreTLS: opts.tls === 'none',
-      opportunisticTLS: true,
-      // Opportunistic TLS does not authenticate the server (RFC 7435 §1.3): no verification.
-      tls: { rejectUnauthorized: false, ...(opts.hostName !== opts.address ? { servername: opts.hostName } : {}) },
+      ignoreTLS: policy === 'none',
+      opportunisticTLS: policy === 'opportunistic',
+      requireTLS: policy === 'encrypt' || policy === 'verify',
+      // Opportunistic TLS does not authenticate the server (RFC 7435 §1.3): no verification. 'verify' checks the
+      // certificate against hostName (the smarthost's configured name), like Postfix's "secure" level.
+      tls:
+        policy === 'verify'
+          ? { rejectUnauthorized: true, servername: opts.hostName, minVersion: 'TLSv1.2', ...(opts.ca ? { ca: opts.ca } : {}) }
+          : { rejectUnauthorized: false, ...servername },
       connectionTimeout: t.connect + t.greeting,
       greetingTimeout: t.greeting,
       socketTimeout: t.command,
@@ -199,6 +213,10 @@ export class SmtpSession {
           settled = true;
           resolve(session);
           return;
+        }
+        // Never send the password in clear, whatever the TLS policy (Postfix: smtp_sasl_security_options noplaintext).
+        if (!(conn as unknown as { secure: boolean }).secure) {
+          return fail(new Error('the server offered no STARTTLS: the password is not sent in clear'), 'auth');
         }
         conn.login({ user: opts.auth.user, pass: opts.auth.pass }, (authErr) => {
           if (authErr) return fail(authErr, 'auth');

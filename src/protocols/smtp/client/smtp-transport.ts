@@ -26,13 +26,19 @@ import type { Logger } from '../../../lib/logger.js';
 import type { OutboundMessage, RecipientDeliveryResult, Transport } from '../../../queue/transport.js';
 import { resolveHostAddresses, resolveRoute, type MxHost } from './mx.js';
 import { parseReply } from './reply.js';
-import { RFC5321_TIMEOUTS, SessionError, SmtpSession, type SendOutcome, type SmtpTimeouts } from './session.js';
+import { RFC5321_TIMEOUTS, SessionError, SmtpSession, type SendOutcome, type SmtpTimeouts, type SmtpTlsPolicy } from './session.js';
+import { readFileSync } from 'node:fs';
+import { UserError } from '../../../lib/errors.js';
 
 export interface RelayHost {
   host: string;
   port: number;
   user?: string;
   password?: string;
+  /** queue.relay_tls (default 'verify'). */
+  tls?: 'verify' | 'encrypt' | 'may';
+  /** PEM of queue.relay_tls_ca. */
+  ca?: string;
 }
 
 export interface SmtpTransportOptions {
@@ -108,7 +114,7 @@ export class SmtpTransport implements Transport {
     if (relay) {
       hosts = [{ name: relay.host, priority: 0, implicit: true }];
     } else {
-      const route = await resolveRoute(this.opts.resolver, message.domain, this.opts.random);
+      const route = await resolveRoute(this.opts.resolver, message.domain, this.opts.random, this.opts.hostname);
       if (route.kind === 'fail') {
         setAll({ status: route.temporary ? 'deferred' : 'failed', code: route.code, enhanced: route.enhanced, reply: route.reason, remote: false, remoteMta: null });
         return finish();
@@ -145,7 +151,8 @@ export class SmtpTransport implements Transport {
             hostName: host.name,
             ehloName: this.opts.hostname,
             timeouts: this.timeouts,
-            tls: this.opts.tls ?? 'opportunistic',
+            tls: relay ? relayPolicy(relay) : (this.opts.tls ?? 'opportunistic'),
+            ...(relay?.ca ? { ca: relay.ca } : {}),
             ...(relay?.user !== undefined && relay.password !== undefined ? { auth: { user: relay.user, pass: relay.password } } : {}),
           });
         } catch (e) {
@@ -303,11 +310,23 @@ export class SmtpTransport implements Transport {
   }
 }
 
+function relayPolicy(relay: RelayHost): SmtpTlsPolicy {
+  const t = relay.tls ?? 'verify';
+  return t === 'may' ? 'opportunistic' : t;
+}
+
 /** The transport of a config's [queue] and [server] tables. */
 export function createSmtpTransport(
   config: {
     server: { hostname: string };
-    queue: { remote_port: number; relay_host?: string | undefined; relay_user?: string | undefined; relay_password?: string | undefined };
+    queue: {
+      remote_port: number;
+      relay_host?: string | undefined;
+      relay_user?: string | undefined;
+      relay_password?: string | undefined;
+      relay_tls?: 'verify' | 'encrypt' | 'may';
+      relay_tls_ca?: string | undefined;
+    };
   },
   resolver: Resolver,
   extra: Partial<Omit<SmtpTransportOptions, 'resolver' | 'hostname' | 'port' | 'relay'>> = {},
@@ -316,7 +335,14 @@ export function createSmtpTransport(
   let relay: RelayHost | null = null;
   if (q.relay_host !== undefined) {
     const hp = parseRelayHost(q.relay_host);
-    relay = { host: isIP(hp.host) ? hp.host : hp.host.toLowerCase(), port: hp.port };
+    relay = { host: isIP(hp.host) ? hp.host : hp.host.toLowerCase(), port: hp.port, tls: q.relay_tls ?? 'verify' };
+    if (q.relay_tls_ca !== undefined) {
+      try {
+        relay.ca = readFileSync(q.relay_tls_ca, 'utf8');
+      } catch (e) {
+        throw new UserError(`cannot read queue.relay_tls_ca ${q.relay_tls_ca}: fix the path in pochta.toml`, { cause: e });
+      }
+    }
     if (q.relay_user !== undefined && q.relay_password !== undefined) {
       relay.user = q.relay_user;
       relay.password = q.relay_password;
