@@ -51,6 +51,29 @@ function smtpGreeting(port: number, host = '127.0.0.1'): Promise<string> {
   });
 }
 
+/**
+ * A port offset for the default listeners (25, 587, 465, 143, 993, 110, 995) whose ports are all free, kept
+ * below Linux's ephemeral range (32768+) so that other tests' client sockets cannot take them meanwhile.
+ */
+async function freeOffset(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const offset = 10000 + Math.floor(Math.random() * 19000);
+    const ports = [25, 587, 465, 143, 993, 110, 995].map((p) => p + offset);
+    const free = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<boolean>((resolve) => {
+            const srv = net.createServer();
+            srv.once('error', () => resolve(false));
+            srv.listen(port, '::', () => srv.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return offset;
+  }
+  throw new Error('no free port offset found');
+}
+
 function uidOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
@@ -58,7 +81,7 @@ function uidOf(pid: number): number {
 
 test('first start creates the data dir, config, certificate and an admin whose password is printed once', async () => {
   const cfg = join(dir, 'first', 'pochta.toml');
-  const offset = 20000 + Math.floor(Math.random() * 20000);
+  const offset = await freeOffset();
   const child = spawnPochta(['serve', '--config', cfg, '--domain', 'example.test', '--port-offset', String(offset)]);
   try {
     const out = await waitForOutput(child, /password for admin@example\.test: (\S+)/);
