@@ -69,7 +69,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"   # wait_port, port_free
 
 echo "# pochta IMAP big-mailbox benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU, $(uname -r); N=$N, RUNS=$RUNS"
 echo "# pochta data $DATA_DIR (port $POCHTA_PORT); reference $BENCH_ROOT (IMAP $IMAP_PORT)"

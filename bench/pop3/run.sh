@@ -57,14 +57,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_port() {  # wait_port PORT [tries]
-  for _ in $(seq 1 "${2:-150}"); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "port $1 did not open" >&2; return 1
-}
-port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"   # wait_port, port_free
 
 mkdir -p "$LOG_DIR"
 MBOX="$LOG_DIR/pop3-bench.mbox"
