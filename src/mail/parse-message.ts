@@ -16,6 +16,7 @@
  *   message/rfc822 and message/global; it is 0 for the rest.
  */
 
+import { crlfSize } from './crlf-size.js';
 import {
   parseContentType,
   parseDisposition,
@@ -242,11 +243,12 @@ export function parseMessage(raw: Buffer): MessageStructure {
   const ctx: Ctx = { buf: raw, parts: 0, lines: new LineCounter(raw) };
   try {
     const { part, values } = parseEntity(ctx, 0, raw.length, 0, false, true);
-    return { version: STRUCTURE_VERSION, headerEnd: part.bodyStart, envelope: buildEnvelope(values), root: part };
+    return { version: STRUCTURE_VERSION, crlfSize: crlfSize(raw), headerEnd: part.bodyStart, envelope: buildEnvelope(values), root: part };
   } catch {
     // Defensive only: nothing above is expected to throw. Fall back to one opaque text part.
     return {
       version: STRUCTURE_VERSION,
+      crlfSize: crlfSize(raw),
       headerEnd: 0,
       envelope: { ...EMPTY_ENVELOPE },
       root: {

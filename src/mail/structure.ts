@@ -79,6 +79,11 @@ export interface MimePart {
 
 export interface MessageStructure {
   version: number;
+  /**
+   * Size with every line ending CRLF and the last line terminated (crlf-size.ts): what POP3 reports. Absent in
+   * structures stored before it existed; readers then compute it from the bytes.
+   */
+  crlfSize?: number;
   /** End of the top-level header block (= root.bodyStart). */
   headerEnd: number;
   envelope: Envelope;

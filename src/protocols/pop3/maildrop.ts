@@ -61,7 +61,10 @@ export class Maildrop {
         let prefix = Buffer.from(m.prefix, 'utf8');
         // A prefix always ends a line, so prefix and body can be sized and encoded apart.
         if (prefix.length > 0 && prefix[prefix.length - 1] !== 0x0a) prefix = Buffer.concat([prefix, Buffer.from('\r\n')]);
-        messages.push({ uid: m.uid, blobId: m.blobId, blobSize: m.size - Buffer.byteLength(m.prefix), prefix, deleted: false, served: null });
+        // The canonical size computed at delivery saves reading every body for the first STAT.
+        const body = m.structure.crlfSize;
+        const served = body === undefined ? null : servedSize(prefix) + body;
+        messages.push({ uid: m.uid, blobId: m.blobId, blobSize: m.size - Buffer.byteLength(m.prefix), prefix, deleted: false, served });
       }
     }
     return new Maildrop(store, mailbox.id, mailbox.uidValidity, messages);

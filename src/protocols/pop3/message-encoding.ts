@@ -10,6 +10,8 @@
  * Pure: no I/O.
  */
 
+import { crlfSize } from '../../mail/crlf-size.js';
+
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
@@ -125,35 +127,9 @@ export class Pop3Encoder {
 }
 
 /** Counts the octets of a message as the client receives it (CRLF line ends, without stuffing dots). */
-export class ServedSizeCounter {
-  private size = 0;
-  private prevCR = false;
-  private atLineStart = true;
-
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.size += chunk.length;
-    let lf = chunk.indexOf(LF);
-    while (lf >= 0) {
-      const prev = lf > 0 ? chunk[lf - 1] : this.prevCR ? CR : 0;
-      if (prev !== CR) this.size++; // bare LF sent as CRLF
-      lf = chunk.indexOf(LF, lf + 1);
-    }
-    const last = chunk[chunk.length - 1];
-    this.prevCR = last === CR;
-    this.atLineStart = last === LF;
-  }
-
-  /** The total, including the line break added to an unterminated last line. */
-  end(): number {
-    if (this.atLineStart) return this.size;
-    return this.size + (this.prevCR ? 1 : 2);
-  }
-}
+export { CrlfSizeCounter as ServedSizeCounter } from '../../mail/crlf-size.js';
 
 /** Served size of a whole in-memory message (prefix + body), for tests and small messages. */
 export function servedSize(...parts: Buffer[]): number {
-  const c = new ServedSizeCounter();
-  for (const p of parts) c.push(p);
-  return c.end();
+  return crlfSize(...parts);
 }

@@ -313,3 +313,13 @@ test('never throws on random bytes, truncations and mutations', () => {
     JSON.stringify(s);
   }
 });
+
+test('the structure carries the canonical CRLF size POP3 reports (bare LF, lone CR, unterminated last line)', async () => {
+  const { crlfSize } = await import('../../../src/mail/crlf-size.js');
+  for (const text of ['Subject: a\r\n\r\nbody\r\n', 'Subject: b\n\nbare\nlines\n', 'Subject: c\r\n\r\nno final newline', 'Subject: d\r\n\r\ncr at end\r', '']) {
+    const raw = Buffer.from(text, 'latin1');
+    const expected = Buffer.byteLength(text.replace(/\r?\n/g, '\r\n').replace(/\r$/, '\r\n').replace(/([^\n])$/, '$1\r\n'), 'latin1');
+    assert.equal(parseMessage(raw).crlfSize, crlfSize(raw), JSON.stringify(text));
+    assert.equal(crlfSize(raw), text === '' ? 0 : expected, JSON.stringify(text));
+  }
+});
