@@ -13,6 +13,7 @@ import { registerAliasCommands } from './commands/alias.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerSendmailCommands } from './commands/sendmail.js';
+import { registerDnsCommands } from './commands/dns.js';
 import { registerDkimCommands } from './commands/dkim.js';
 import { registerRelayCommands } from './commands/relay.js';
 import { registerImportCommands } from './commands/import.js';
@@ -34,6 +35,7 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerAliasCommands(program, ctx);
   registerQueueCommands(program, ctx);
   registerSendmailCommands(program, ctx);
+  registerDnsCommands(program, ctx);
   registerDkimCommands(program, ctx);
   registerRelayCommands(program, ctx);
   registerImportCommands(program, ctx);
