@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
 
 export interface TempStore {
   store: SqliteStore;
@@ -30,4 +31,25 @@ export async function makeTempStore(opts: Omit<SqliteStoreOptions, 'dir'> = {}):
 /** Opens another SqliteStore on an existing data directory. */
 export function openStoreAt(dir: string, opts: Omit<SqliteStoreOptions, 'dir'> = {}): Promise<SqliteStore> {
   return openSqliteStore({ ...opts, dir });
+}
+
+/**
+ * A temp SqliteStore shaped for the contract suites: `reopen()` closes it and opens the same data directory
+ * again (persistence checks), `cleanup()` closes whichever is open and removes the directory.
+ */
+export async function makeReopenableTempStore(): Promise<{ store: Store; reopen(): Promise<Store>; cleanup(): Promise<void> }> {
+  const t = await makeTempStore();
+  let current: SqliteStore = t.store;
+  return {
+    store: current,
+    async reopen() {
+      await current.close();
+      current = await openStoreAt(t.dir);
+      return current;
+    },
+    async cleanup() {
+      if (current !== t.store) await current.close();
+      await t.cleanup();
+    },
+  };
 }
