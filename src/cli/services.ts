@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import type { Config, Listener as ListenerConfig } from '../config/index.js';
 import { createDirectory } from '../directory/from-config.js';
-import { LoginThrottle } from '../directory/login-throttle.js';
+import { LoginThrottle, type LoginThrottleOptions } from '../directory/login-throttle.js';
 import { PopBeforeSmtp } from '../directory/pop-before-smtp.js';
 import { GrantsFileWriter, grantsFilePath, loadGrants } from '../directory/pop-before-smtp-file.js';
 import { NodeResolver } from '../dns/node-resolver.js';
@@ -21,8 +21,23 @@ import { protocolFactories } from '../protocols/registry.js';
 import { createOutboundQueueService } from '../protocols/smtp/client/outbound-service.js';
 import type { QueueService } from '../queue/queue-service.js';
 import { LocalDelivery } from '../pipeline/local-delivery.js';
+import { SrsDirectory, SrsSenderRewriter } from '../pipeline/srs-routing.js';
+import { srsProvider } from '../antispam/srs-config.js';
 import type { Store } from '../store/types.js';
 import type { ListenerInfo, Services } from './runtime.js';
+
+/** The failed-login policy of a config ([antispam] login_*). */
+export function loginThrottleOptions(config: Config): LoginThrottleOptions {
+  const a = config.antispam;
+  return {
+    freeFailures: a.login_free_failures,
+    baseDelayMs: a.login_failure_delay,
+    maxDelayMs: a.login_failure_delay_max,
+    banFailures: a.login_ban_failures,
+    banWindowMs: a.login_ban_window * 1000,
+    banDurationMs: a.login_ban_time * 1000,
+  };
+}
 
 export function effectivePort(port: number, root: boolean): number {
   return !root && port > 0 && port < 1024 ? port + 10000 : port;
@@ -53,6 +68,9 @@ export async function bindServices(
   let queue: QueueService | null = null;
   let closeDirectory: (() => Promise<void>) | null = null;
   let grantsWriter: GrantsFileWriter | null = null;
+  let closeThrottle: (() => void) | null = null;
+  let reconfigureThrottle: ((next: Config) => void) | null = null;
+  let reloadSrs: (() => void) | null = null;
   const pending: Array<() => void> = [];
 
   const closeAll = async (): Promise<void> => {
@@ -109,10 +127,23 @@ export async function bindServices(
     listeners,
     unavailable: [...unavailable],
     start(store: Store) {
-      const directory = createDirectory(store, () => config, log.child({ svc: 'directory' })); // follows reloads
-      closeDirectory = () => directory.close();
+      const configured = createDirectory(store, () => config, log.child({ svc: 'directory' })); // follows reloads
+      closeDirectory = () => configured.close();
+      // SRS (antispam/srs.ts, pipeline/srs-routing.ts): bounces to our SRS addresses resolve to the original
+      // sender, forwarded copies get an SRS sender. Follows reloads; the secret file is made on first start.
+      const srs = srsProvider(() => config, (err) => log.error({ err: err.message }, 'SRS is off: no usable secret'));
+      srs.get();
+      reloadSrs = () => srs.reload();
+      const directory = new SrsDirectory(configured, () => srs.get());
+      const srsRewriter = new SrsSenderRewriter(() => srs.get(), (d) => configured.isLocalDomain(d));
       // One throttle for every login protocol (issue 6 item 4): failures over POP3 slow down IMAP and AUTH too.
-      const throttle = new LoginThrottle();
+      // Its bans go to the store (with their reason), so `pochta ban list|rm` see and lift them (issue 7 item 4).
+      const throttle = new LoginThrottle(loginThrottleOptions(config), {
+        bans: store,
+        onError: (err) => log.warn({ err }, 'could not read or write the login bans'),
+      });
+      closeThrottle = () => throttle.close();
+      reconfigureThrottle = (next) => throttle.configure(loginThrottleOptions(next));
       // POP-before-SMTP grants live in memory and are mirrored to <data_dir>/pop-before-smtp.json for the CLI.
       const grantsPath = grantsFilePath(config.server.data_dir);
       const writer = new GrantsFileWriter(grantsPath, (err) => log.warn({ err }, 'could not write the POP-before-SMTP grants'));
@@ -149,6 +180,7 @@ export async function bindServices(
           throttle,
           popBeforeSmtp,
           wakeQueue: () => q.wake(),
+          srs: srsRewriter,
         };
         b.service = b.factory(b.config, deps);
       }
@@ -160,6 +192,8 @@ export async function bindServices(
       const same = JSON.stringify(next.listeners) === JSON.stringify(config.listeners);
       if (!same) log.warn('listener changes take effect at the next restart');
       config = next;
+      reconfigureThrottle?.(next);
+      reloadSrs?.();
       for (const b of bound) {
         if (b.config.protocol === 'smtp' || b.config.protocol === 'submission' || b.config.protocol === 'lmtp') {
           b.listener.setLimits({ maxConnections: next.smtp.max_connections, maxPerIp: next.smtp.max_connections_per_ip });
@@ -175,6 +209,7 @@ export async function bindServices(
       await queue?.stop(deadline);
       await grantsWriter?.flush();
       await closeDirectory?.(); // LDAP connections
+      closeThrottle?.();
     },
   };
 }

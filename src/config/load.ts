@@ -71,14 +71,17 @@ export function parseConfig(text: string, file: string): Config {
   return resolvePaths(result.data, dirname(resolve(file)));
 }
 
-/** Makes data_dir, tls.cert, tls.key and unix: listener addresses absolute, relative to `baseDir`. */
+/** Makes data_dir, tls.cert, tls.key, srs.secret_file, queue.relay_tls_ca, directory.ldap_tls_ca and unix: listener addresses absolute, relative to `baseDir`. */
 export function resolvePaths(config: Config, baseDir: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   return {
     ...config,
     server: { ...config.server, data_dir: abs(config.server.data_dir) },
     tls: { ...config.tls, cert: abs(config.tls.cert), key: abs(config.tls.key) },
+    srs: { ...config.srs, secret_file: abs(config.srs.secret_file) },
     queue: config.queue.relay_tls_ca === undefined ? config.queue : { ...config.queue, relay_tls_ca: abs(config.queue.relay_tls_ca) },
+    // "" means the system CAs and stays "".
+    directory: config.directory.ldap_tls_ca === '' ? config.directory : { ...config.directory, ldap_tls_ca: abs(config.directory.ldap_tls_ca) },
     listeners: config.listeners.map((l) =>
       l.address.startsWith('unix:') ? { ...l, address: `unix:${abs(l.address.slice(5))}` } : l,
     ),

@@ -5,8 +5,8 @@
  *
  * Invariants:
  * - Every key is registered in `keyDocs` with a doc line; every table is strict (unknown keys are errors).
- * - Defaults that depend on other keys (greeting, group, cert, key, max_literal_size, listener port and
- *   tls) are optional in the file and filled in by the final transform, so `Config` has them all set.
+ * - Defaults that depend on other keys (greeting, group, cert, key, max_literal_size, srs domain and
+ *   secret_file, listener port and tls) are optional in the file and filled in by the final transform, so `Config` has them all set.
  * - Relative paths are NOT resolved here (the schema does not know the file's directory): `load.ts` does.
  *
  * Side effects: none (os.hostname() is read when a config without [server].hostname is parsed).
@@ -279,6 +279,24 @@ const relay = table({
   }),
 });
 
+// Sender Rewriting Scheme for forwarded mail (issue 7 item 6; postsrsd's format and defaults).
+const srs = table({
+  enabled: key(bool().default(true), {
+    doc: 'Rewrite the envelope sender of mail an alias forwards to a remote address (SRS0=...@domain) when the sender is not in one of our domains, and relay bounces to valid SRS addresses back to the original sender.',
+  }),
+  domain: key(hostname().optional(), {
+    doc: 'Domain of the rewritten senders; it must receive mail here (MX or A record) and should publish SPF for this server.',
+    defaultDoc: 'server.hostname',
+  }),
+  secret_file: key(pathString().optional(), {
+    doc: 'File of HMAC secrets, one per line (postsrsd format; the first signs, all verify); created with a random secret, mode 0600, when missing.',
+    defaultDoc: '<data_dir>/srs.secret',
+  }),
+  max_age: key(intIn(1, 1023).default(21), {
+    doc: 'How many days an SRS address stays valid for bounces (postsrsd default: 21).',
+  }),
+});
+
 const queue = table({
   retry_initial: key(intIn(1).default(300), {
     doc: 'Delay before the first retry of a deferred message; it doubles on each attempt.',
@@ -340,6 +358,10 @@ const imap = table({
     doc: 'Largest literal accepted (APPEND size), announced as APPENDLIMIT (RFC 7889).',
     unit: 'bytes',
     defaultDoc: 'smtp.max_message_size',
+  }),
+  max_line_length: key(intIn(1024, 16 * 1024 * 1024).default(64 * 1024), {
+    doc: 'Longest command line accepted, literals not counted (a longer one gets BAD and is skipped).',
+    unit: 'bytes',
   }),
   auth_cache_ttl: key(intIn(0, 86_400).default(60), {
     doc: 'How long a successful password check is cached (saves a hash per reconnect); 0 disables.',
@@ -428,6 +450,28 @@ const antispam = table({
     doc: 'How long a temporary IP ban lasts; banned clients get 421 4.7.0 at connect. List and lift bans with `pochta ban`.',
     unit: 'seconds',
   }),
+  login_free_failures: key(intIn(0, 1000).default(2), {
+    doc: 'Failed logins (IMAP, POP3, SMTP AUTH) from one IP or against one account answered without delay.',
+  }),
+  login_failure_delay: key(intIn(0, 60_000).default(1000), {
+    doc: 'Delay before answering each further attempt, doubled per failure up to login_failure_delay_max.',
+    unit: 'milliseconds',
+  }),
+  login_failure_delay_max: key(intIn(0, 300_000).default(15_000), {
+    doc: 'Ceiling of the failed-login delay.',
+    unit: 'milliseconds',
+  }),
+  login_ban_failures: key(intIn(1, 100_000).default(20), {
+    doc: 'Failed logins from one IP within login_ban_window that ban it (kept in the store: `pochta ban list|rm`).',
+  }),
+  login_ban_window: key(intIn(1, 86_400).default(600), {
+    doc: 'Window in which login_ban_failures failures ban an IP.',
+    unit: 'seconds',
+  }),
+  login_ban_time: key(intIn(1, 30 * 86_400).default(900), {
+    doc: 'How long an IP banned for failed logins is refused.',
+    unit: 'seconds',
+  }),
   spam_filter: key(oneOf(['off', 'spamd', 'rspamd']).default('off'), {
     doc: 'Content filter asked about each inbound message: off, spamd (SpamAssassin, spamc protocol) or rspamd (HTTP /checkv2).',
   }),
@@ -482,7 +526,7 @@ const directory = table({
   }),
   ldap_url: key(str().default(''), { doc: 'LDAP server URL, ldap://host:389 or ldaps://host:636 (required with ldap_domains).' }),
   ldap_starttls: key(bool().default(false), { doc: 'Upgrade an ldap:// connection with StartTLS before binding.' }),
-  ldap_tls_ca: key(str().default(''), { doc: 'PEM file of the CA of the LDAP server certificate ("": the system CAs).' }),
+  ldap_tls_ca: key(str().default(''), { doc: 'PEM file of the CA of the LDAP server certificate, relative to the config file\'s directory ("": the system CAs). A certificate it did not sign fails logins and lookups temporarily; there is no fallback to plain text.' }),
   ldap_tls_verify: key(bool().default(true), { doc: 'Verify the LDAP server certificate (ldaps and StartTLS).' }),
   ldap_bind_dn: key(str().default(''), { doc: 'DN the searches bind as ("" for an anonymous bind).' }),
   ldap_bind_password: key(str().default(''), { doc: 'Password of ldap_bind_dn.' }),
@@ -502,12 +546,15 @@ const directory = table({
     defaultDoc: '[] (mailAlternateAddress, or proxyAddresses for active-directory)',
   }),
   ldap_member_attribute: key(str().default(''), { doc: 'Attribute of a group listing member DNs; "" takes the preset\'s.', defaultDoc: '"" (member)' }),
-  ldap_password_check: key(oneOf(['bind', 'compare']).default('bind'), {
-    doc: 'Check a password by binding as the user (bind) or by an LDAP compare of userPassword (compare).',
+  ldap_password_check: key(oneOf(['bind', 'compare', 'hash']).default('bind'), {
+    doc: 'How a password is checked: bind (a bind as the user), compare (an LDAP compare of ldap_password_attribute; OpenLDAP compares the stored value as is, so only passwords stored in clear match) or hash (ldap_bind_dn reads ldap_password_attribute and pochta verifies it, like Dovecot\'s auth_bind = no: {SSHA}, {SHA}, {SSHA256}, {SHA256}, {SSHA512}, {SHA512}, {CRYPT} ($6$, $5$, $2b$, $y$), {SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT}, {ARGON2I}, {ARGON2ID} and, as in Dovecot, {PLAIN}/{CLEARTEXT}; any other scheme never matches and is logged, without the hash). compare needs compare access to the attribute, hash read access.',
+  }),
+  ldap_password_attribute: key(str().regex(/^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)+)$/, { message: 'an LDAP attribute name (RFC 4512 §1.4 descr or OID)' }).default('userPassword'), {
+    doc: 'Attribute holding the password for ldap_password_check = "compare" or "hash".',
   }),
   ldap_pool_size: key(intIn(1, 64).default(4), { doc: 'Connections kept bound as ldap_bind_dn for searches.' }),
   ldap_timeout: key(intIn(1, 300).default(5), { doc: 'Connect and operation timeout; past it logins and lookups fail temporarily.', unit: 'seconds' }),
-  ldap_cache_ttl: key(intIn(0, 86_400).default(60), { doc: 'How long LDAP lookups (found or not) are remembered.', unit: 'seconds' }),
+  ldap_cache_ttl: key(intIn(0, 86_400).default(60), { doc: 'How long LDAP lookups (found or not) are remembered. Successful logins are cached separately for imap.auth_cache_ttl.', unit: 'seconds' }),
   ldap_max_group_members: key(intIn(1, 100_000).default(1000), {
     doc: 'A group with more members is refused (temporarily) instead of expanded.',
   }),
@@ -527,6 +574,7 @@ const sections = {
   relay: key(relay.prefault({}), { doc: 'Who may relay mail to remote domains.' }),
   antispam: key(antispam.prefault({}), { doc: 'Inbound defence: SPF/DKIM/DMARC/ARC policy, DNS block- and allowlists, greylisting.' }),
   queue: key(queue.prefault({}), { doc: 'Outbound queue: retries, bounces, concurrency.' }),
+  srs: key(srs.prefault({}), { doc: 'Sender Rewriting Scheme (SRS) for mail that aliases forward to remote addresses.' }),
   imap: key(imap.prefault({}), { doc: 'IMAP sessions.' }),
   pop3: key(pop3.prefault({}), { doc: 'POP3 sessions.' }),
   log: key(log.prefault({}), { doc: 'Logging (to stdout).' }),
@@ -605,6 +653,11 @@ function resolveDerived(c: ConfigInput) {
     },
     smtp: { ...c.smtp, greeting: c.smtp.greeting ?? `${c.server.hostname} ESMTP pochta` },
     imap: { ...c.imap, max_literal_size: c.imap.max_literal_size ?? c.smtp.max_message_size },
+    srs: {
+      ...c.srs,
+      domain: (c.srs.domain ?? c.server.hostname).toLowerCase(),
+      secret_file: c.srs.secret_file ?? join(c.server.data_dir, 'srs.secret'),
+    },
   };
 }
 

@@ -6,6 +6,12 @@
  * - authenticate: a login `user@domain` goes to that domain's source only (one authority per domain, so a
  *   user present in two sources cannot log in with the other source's password); a bare login `alice`
  *   goes to the system source (if any). Internal domains are unchanged.
+ * - Verified directory logins are cached like internal ones, in the internal directory's AuthCache (HMAC of
+ *   source, login and password; never the password; TTL `imap.auth_cache_ttl`): a client reconnecting within
+ *   the TTL does not cost an LDAP bind or a crypt verify. Only successes are cached (a wrong password always
+ *   reaches the source); a hit is honoured only while the account exists, is enabled and still has the
+ *   source's marker. The price, as with Dovecot's auth_cache: a password changed in LDAP or /etc/shadow
+ *   lets the old one in until its entry expires.
  * - Mailboxes: a directory user gets a store account on first successful login or first delivery
  *   (`provision`): address = the user's primary address, passwordHash = `{EXTERNAL}<source>`, which no
  *   password ever verifies against (passwords.ts). An account the admin disabled stays refused.
@@ -68,6 +74,13 @@ export class ConfiguredDirectory implements Directory {
       name = addressKey(trimmed) ?? trimmed;
     }
     if (src === undefined) return this.internal.authenticate(login, password, ctx);
+    const cacheKey = `${src.kind}\0${name}`;
+    const hit = this.internal.cache.lookup(cacheKey, password);
+    if (hit !== null) {
+      const cached = await this.store.getAccountById(hit.accountId);
+      if (cached !== null && cached.enabled && cached.passwordHash === hit.passwordHash) return cached;
+      this.internal.cache.forget(cacheKey, password); // disabled, removed or made internal: ask the source
+    }
     let user: DirectoryUser | null;
     try {
       user = await src.verify(name, password);
@@ -77,6 +90,7 @@ export class ConfiguredDirectory implements Directory {
     if (user === null) return null;
     const account = await this.provision(src, user.address);
     if (!account.enabled) return null;
+    this.internal.cache.remember(cacheKey, password, account.id, account.passwordHash);
     return account;
   }
 

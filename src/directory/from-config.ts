@@ -55,6 +55,8 @@ export function buildSources(d: Config['directory'], log?: Logger): DirectorySou
         ...(d.ldap_alias_attributes.length === 0 ? {} : { aliasAttributes: d.ldap_alias_attributes }),
         ...(d.ldap_member_attribute === '' ? {} : { memberAttribute: d.ldap_member_attribute }),
         passwordCheck: d.ldap_password_check,
+        passwordAttribute: d.ldap_password_attribute,
+        onPasswordRefused: (dn, reason) => log?.warn({ dn, reason }, 'ldap password not verifiable'),
         poolSize: d.ldap_pool_size,
         timeoutMs: d.ldap_timeout * 1000,
         cacheTtlMs: d.ldap_cache_ttl * 1000,

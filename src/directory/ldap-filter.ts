@@ -17,10 +17,3 @@ export function fillFilter(template: string, value: string): string {
   return template.replace(/%[s%]/g, (m) => (m === '%%' ? '%' : escaped));
 }
 
-/**
- * RFC 4514 DN as a filter assertion value (for `memberOf:1.2.840.113556.1.4.1941:=<dn>`): the DN's own escapes
- * keep their backslashes, which RFC 4515 then escapes again.
- */
-export function dnAsFilterValue(dn: string): string {
-  return escapeFilterValue(dn);
-}

@@ -9,7 +9,7 @@
  */
 
 import { Client, ResultCodeError, type ClientOptions } from 'ldapts';
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 export interface LdapConnectOptions {
@@ -26,15 +26,24 @@ export async function connectLdap(o: LdapConnectOptions): Promise<Client> {
     timeout: o.timeoutMs,
     connectTimeout: o.timeoutMs,
     // Pooled connections must not keep the process alive after the listeners closed (shutdown, tests).
-    createConnection: ((options: NetConnectOpts): Socket => netConnect(options).unref()) as typeof netConnect,
-    createSecureConnection: ((options: ConnectionOptions): TLSSocket => tlsConnect(options).unref()) as typeof tlsConnect,
+    // ldapts calls these as (port, host) and (port, host, tlsOptions) for ldaps://, and (options) for
+    // StartTLS: every argument must pass through, or the socket goes to localhost without the CA.
+    createConnection: ((...args: unknown[]): Socket => (netConnect as (...a: unknown[]) => Socket)(...args).unref()) as typeof netConnect,
+    createSecureConnection: ((...args: unknown[]): TLSSocket =>
+      (tlsConnect as (...a: unknown[]) => TLSSocket)(...args).unref()) as typeof tlsConnect,
   };
   // ldapts connects with TLS whenever tlsOptions is set: only for ldaps:// (StartTLS gets them below).
   if (o.tls !== undefined && o.url.toLowerCase().startsWith('ldaps:')) opts.tlsOptions = o.tls;
   const client = new Client(opts);
-  // RFC 4513 §3: StartTLS before any bind, so the password travels encrypted.
-  if (o.starttls) await client.startTLS(o.tls ?? {});
+  // RFC 4513 §3: StartTLS before any bind, so the password travels encrypted. The certificate is checked
+  // against the URL's host (RFC 4513 §3.1.3); without `host` node would check the name "localhost".
+  if (o.starttls) await client.startTLS({ ...o.tls, host: urlHost(o.url) });
   return client;
+}
+
+/** The host of an ldap:// URL, IPv6 brackets removed. */
+function urlHost(url: string): string {
+  return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
 export class LdapPool {

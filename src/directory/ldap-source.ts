@@ -1,17 +1,31 @@
 /**
  * The LDAP directory (OpenLDAP, Active Directory) through ldapts: users and mailing-list groups found by
- * address with configurable filters, passwords checked by binding as the user (or an LDAP compare).
+ * address with configurable filters, passwords checked by binding as the user, by an LDAP compare, or by
+ * reading the stored hash and verifying it locally.
  *
  * - Filters are templates; `%s` is the address escaped per RFC 4515 (ldap-filter.ts), so `*)(uid=*` finds
  *   nothing. An address matching more than one user is refused (ambiguous), never guessed.
  * - Password check "bind": look the user up with the service connection, then a simple bind as the entry's
  *   DN on a fresh connection (RFC 4513 §5.1.3). An empty password is refused BEFORE any bind: RFC 4513
  *   §5.1.2 makes it an unauthenticated bind that servers accept.
- * - Groups: an entry matching group_filter is a list; its members are the addresses of the member DNs
- *   (openldap: `member` values, nested groups followed up to 8 levels, each group once; active-directory:
- *   one search with LDAP_MATCHING_RULE_IN_CHAIN 1.2.840.113556.1.4.1941, which resolves nesting server-side).
- *   A group with more than max_group_members members is refused (temporarily), never truncated.
- * - Lookups (found or not) are cached for cache_ttl seconds, at most 10,000 entries; passwords are not.
+ * - "compare": an LDAP compare (RFC 4511 §4.10) of password_attribute on the service connection; servers
+ *   compare the stored value as is, so only clear-text values match.
+ * - "hash" (Dovecot's LDAP passdb with auth_bind = no): the service connection reads password_attribute of
+ *   the user's entry (a fresh base-object read on every check, never cached) and ldap-password-hash.ts
+ *   verifies the password against each value; any one matching is enough. Values that cannot be verified
+ *   (unknown scheme) are refused and reported through onPasswordRefused with their scheme only.
+ * - Groups: an entry matching group_filter is a list; its members are the addresses of the member DNs, nested
+ *   groups followed by base-object reads up to MAX_NESTING levels, each DN once (so a cycle ends), for both
+ *   presets: LDAP_MATCHING_RULE_IN_CHAIN (1.2.840.113556.1.4.1941) is Active Directory only, and the
+ *   recursive walk gives the same answer on AD, OpenLDAP and AD look-alikes. groupsOf walks up the same
+ *   way (groups whose member is the user, then groups whose member is one of those groups).
+ *   A group with more than max_group_members members is refused (temporarily), never truncated; a group
+ *   listing more member DNs than that is refused before any member is read.
+ * - Addresses of an entry: the mail attribute first, then AD's primary `SMTP:` proxy address, then the
+ *   aliases (`smtp:` values, prefix stripped; X500:, SIP: ... ignored). The primary is the first one in a
+ *   served domain; a login by another attribute (AD userPrincipalName) maps to that primary.
+ * - Lookups (found or not) are cached for cache_ttl seconds, at most 10,000 entries; passwords are not here
+ *   (ConfiguredDirectory caches verified logins in the AuthCache, keyed by an HMAC).
  * - Every failure to reach or query the server (refused, timeout, busy, unavailable) becomes
  *   SourceUnavailableError: callers answer "try again later". Logs never see passwords.
  *
@@ -21,11 +35,13 @@
 import { InvalidCredentialsError, ResultCodeError, type Client, type Entry } from 'ldapts';
 import type { ConnectionOptions } from 'node:tls';
 import { SourceUnavailableError } from './errors.js';
-import { dnAsFilterValue, fillFilter } from './ldap-filter.js';
+import { fillFilter } from './ldap-filter.js';
+import { verifyAnyStoredPassword } from './ldap-password-hash.js';
 import { connectLdap, LdapPool } from './ldap-pool.js';
 import type { DirectorySource, DirectoryUser, SourceLookup } from './source.js';
 
 export type LdapPreset = 'openldap' | 'active-directory';
+export type LdapPasswordCheck = 'bind' | 'compare' | 'hash';
 
 export interface LdapSourceOptions {
   domains: string[];
@@ -42,7 +58,11 @@ export interface LdapSourceOptions {
   mailAttribute?: string;
   aliasAttributes?: string[];
   memberAttribute?: string;
-  passwordCheck: 'bind' | 'compare';
+  passwordCheck: LdapPasswordCheck;
+  /** Attribute holding the password for "compare" and "hash" (default userPassword). */
+  passwordAttribute?: string;
+  /** Why a password could not be checked in "hash" mode (no readable value, unsupported scheme); no secrets. */
+  onPasswordRefused?: (dn: string, reason: string) => void;
   poolSize: number;
   timeoutMs: number;
   cacheTtlMs: number;
@@ -56,8 +76,10 @@ interface Preset {
   mailAttribute: string;
   aliasAttributes: string[];
   memberAttribute: string;
-  /** Groups that list a user DN (%s); for groupsOf. */
+  /** Groups that list a DN (%s) as member; for groupsOf. */
   memberOfFilter: string;
+  /** Object class of groups: an entry of this class without members is an empty group, not a recipient. */
+  groupClass: string;
 }
 
 export const LDAP_PRESETS: Record<LdapPreset, Preset> = {
@@ -68,6 +90,7 @@ export const LDAP_PRESETS: Record<LdapPreset, Preset> = {
     aliasAttributes: ['mailAlternateAddress'],
     memberAttribute: 'member',
     memberOfFilter: '(&(objectClass=groupOfNames)(member=%s))',
+    groupClass: 'groupOfNames',
   },
   // Active Directory: proxyAddresses values are "SMTP:primary" / "smtp:alias" (case-insensitive match);
   // userAccountControl bit 2 (ACCOUNTDISABLE) excludes disabled accounts (1.2.840.113556.1.4.803 = bitwise AND).
@@ -78,8 +101,9 @@ export const LDAP_PRESETS: Record<LdapPreset, Preset> = {
     mailAttribute: 'mail',
     aliasAttributes: ['proxyAddresses'],
     memberAttribute: 'member',
-    // LDAP_MATCHING_RULE_IN_CHAIN: every group containing the DN, directly or through nested groups.
-    memberOfFilter: '(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=%s))',
+    // Direct membership only: nesting is walked by groupsOf (no AD-only LDAP_MATCHING_RULE_IN_CHAIN).
+    memberOfFilter: '(&(objectClass=group)(member=%s))',
+    groupClass: 'group',
   },
 };
 
@@ -111,6 +135,7 @@ export class LdapSource implements DirectorySource {
       aliasAttributes: o.aliasAttributes ?? base.aliasAttributes,
       memberAttribute: o.memberAttribute ?? base.memberAttribute,
       memberOfFilter: base.memberOfFilter,
+      groupClass: base.groupClass,
     };
     this.now = o.now ?? Date.now;
     this.pool = new LdapPool({
@@ -130,9 +155,11 @@ export class LdapSource implements DirectorySource {
     const found = await this.find(login);
     if (found.kind !== 'user') return null;
     const { dn, user } = found.found;
+    const attr = this.o.passwordAttribute ?? 'userPassword';
     if (this.o.passwordCheck === 'compare') {
-      return (await this.guard(() => this.pool.use((c) => c.compare(dn, 'userPassword', password)))) ? user : null;
+      return (await this.guard(() => this.pool.use((c) => c.compare(dn, attr, password)))) ? user : null;
     }
+    if (this.o.passwordCheck === 'hash') return (await this.verifyHash(dn, attr, password)) ? user : null;
     let client: Client | null = null;
     try {
       client = await connectLdap({ url: this.o.url, starttls: this.o.starttls, tls: this.o.tls, timeoutMs: this.o.timeoutMs });
@@ -144,6 +171,19 @@ export class LdapSource implements DirectorySource {
     } finally {
       if (client !== null) void client.unbind().catch(() => undefined);
     }
+  }
+
+  /** "hash" mode: read the entry's stored passwords with the service bind and verify them here. */
+  private async verifyHash(dn: string, attr: string, password: string): Promise<boolean> {
+    const entry = (await this.search('(objectClass=*)', [attr], 1, dn))[0];
+    const stored = entry === undefined ? [] : values(entry, attr);
+    if (stored.length === 0) {
+      this.o.onPasswordRefused?.(dn, `no ${attr} value readable (the bind DN needs read access to ${attr})`);
+      return false;
+    }
+    const { ok, unsupported } = await verifyAnyStoredPassword(password, stored);
+    if (!ok && unsupported.length > 0) this.o.onPasswordRefused?.(dn, `unsupported password scheme ${unsupported.join(', ')}`);
+    return ok;
   }
 
   async lookup(address: string): Promise<SourceLookup> {
@@ -159,15 +199,31 @@ export class LdapSource implements DirectorySource {
     }
   }
 
+  /** Addresses of every group the user belongs to, directly or through nested groups (walked upwards). */
   async groupsOf(address: string): Promise<string[]> {
     const found = await this.find(address);
     if (found.kind !== 'user') return [];
     const key = `groups\0${found.found.dn}`;
     const hit = this.cached(key);
     if (hit !== undefined) return hit as string[];
-    const filter = fillFilter(this.p.memberOfFilter, found.found.dn);
-    const entries = await this.search(filter, [this.p.mailAttribute], this.o.maxGroupMembers);
-    const out = entries.flatMap((e) => values(e, this.p.mailAttribute).map((v) => v.toLowerCase()));
+    const out: string[] = [];
+    const seen = new Set<string>([found.found.dn.toLowerCase()]);
+    let frontier = [found.found.dn];
+    for (let depth = 0; depth <= MAX_NESTING && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const dn of frontier) {
+        const groups = await this.search(fillFilter(this.p.memberOfFilter, dn), this.addressAttributes(), this.o.maxGroupMembers);
+        for (const g of groups) {
+          if (seen.has(g.dn.toLowerCase())) continue; // a cycle of groups: each once
+          seen.add(g.dn.toLowerCase());
+          next.push(g.dn);
+          const first = this.addressesOfEntry(g)[0];
+          if (first !== undefined && !out.includes(first)) out.push(first);
+        }
+      }
+      if (out.length > this.o.maxGroupMembers) throw new SourceUnavailableError(`${found.found.dn} is in more than ${this.o.maxGroupMembers} groups`);
+      frontier = next;
+    }
     this.remember(key, out);
     return out;
   }
@@ -187,8 +243,7 @@ export class LdapSource implements DirectorySource {
     const key = `find\0${address.toLowerCase()}`;
     const hit = this.cached(key);
     if (hit !== undefined) return hit as Found;
-    const attrs = [this.p.mailAttribute, ...this.p.aliasAttributes];
-    const users = await this.search(fillFilter(this.p.userFilter, address), attrs, 2).catch((e: unknown) => {
+    const users = await this.search(fillFilter(this.p.userFilter, address), this.addressAttributes(), 2).catch((e: unknown) => {
       if (e instanceof TooManyEntriesError) return [{ dn: '' }, { dn: '' }]; // ambiguous: refused below
       throw e;
     });
@@ -208,23 +263,38 @@ export class LdapSource implements DirectorySource {
     return found;
   }
 
-  /** A user's addresses: mail first, then aliases (AD `smtp:` prefixes stripped); primary = first one we serve. */
-  private userOf(e: Entry, asked: string): DirectoryUser | null {
-    const all: string[] = [];
-    for (const attr of [this.p.mailAttribute, ...this.p.aliasAttributes]) {
+  private addressAttributes(): string[] {
+    return [this.p.mailAttribute, ...this.p.aliasAttributes];
+  }
+
+  /** An entry's mail addresses, lower-cased and deduplicated: mail, then `SMTP:` (AD primary), then aliases. */
+  private addressesOfEntry(e: Entry): string[] {
+    const mail: string[] = [];
+    const primary: string[] = [];
+    const rest: string[] = [];
+    for (const attr of this.addressAttributes()) {
       for (const v of values(e, attr)) {
         let addr = v;
+        let into = attr.toLowerCase() === this.p.mailAttribute.toLowerCase() ? mail : rest;
         const colon = v.indexOf(':');
         const at = v.indexOf('@');
         if (colon > 0 && (at < 0 || colon < at)) {
-          // A typed value (AD proxyAddresses): "smtp:" is mail, x500:, sip:, x400: ... are not.
-          if (v.slice(0, colon).toLowerCase() !== 'smtp') continue;
+          // A typed value (AD proxyAddresses): "SMTP:" is the primary address, "smtp:" an alias; x500:, sip:,
+          // x400: ... are not mail addresses.
+          const type = v.slice(0, colon);
+          if (type.toLowerCase() !== 'smtp') continue;
+          if (type === 'SMTP') into = primary;
           addr = v.slice(colon + 1);
         }
-        addr = addr.toLowerCase();
-        if (addr.includes('@') && !all.includes(addr)) all.push(addr);
+        if (addr.includes('@')) into.push(addr.toLowerCase());
       }
     }
+    return [...new Set([...mail, ...primary, ...rest])];
+  }
+
+  /** A user's addresses, primary (the first one in a served domain) first; null when none is served here. */
+  private userOf(e: Entry, asked: string): DirectoryUser | null {
+    const all = this.addressesOfEntry(e);
     if (all.length === 0) all.push(asked.toLowerCase());
     const primary = all.find((a) => this.inDomains(a));
     if (primary === undefined) return null;
@@ -236,16 +306,11 @@ export class LdapSource implements DirectorySource {
     const hit = this.cached(key);
     if (hit !== undefined) return hit as string[];
     const out = new Set<string>();
-    if (this.o.preset === 'active-directory') {
-      // One search: every user nested anywhere below the group (LDAP_MATCHING_RULE_IN_CHAIN).
-      const filter = `(&(objectClass=user)(memberOf:1.2.840.113556.1.4.1941:=${dnAsFilterValue(groupDn)}))`;
-      const entries = await this.search(filter, [this.p.mailAttribute], this.o.maxGroupMembers + 1);
-      for (const e of entries) for (const v of values(e, this.p.mailAttribute)) out.add(v.toLowerCase());
-    } else {
+    if (memberDns.length <= this.o.maxGroupMembers) {
       const seen = new Set<string>([groupDn.toLowerCase()]);
       await this.expandMembers(memberDns, 0, seen, out);
     }
-    if (out.size > this.o.maxGroupMembers) {
+    if (memberDns.length > this.o.maxGroupMembers || out.size > this.o.maxGroupMembers) {
       throw new SourceUnavailableError(`group ${groupDn} has more than ${this.o.maxGroupMembers} members`);
     }
     const list = [...out];
@@ -260,12 +325,19 @@ export class LdapSource implements DirectorySource {
       const k = dn.toLowerCase();
       if (seen.has(k)) continue;
       seen.add(k);
-      const entries = await this.search('(objectClass=*)', [this.p.mailAttribute, this.p.memberAttribute], 1, dn);
+      const entries = await this.search('(objectClass=*)', [...this.addressAttributes(), this.p.memberAttribute, 'objectClass'], 1, dn);
       const e = entries[0];
       if (e === undefined) continue;
       const nested = values(e, this.p.memberAttribute);
-      if (nested.length > 0) await this.expandMembers(nested, depth + 1, seen, out);
-      else for (const v of values(e, this.p.mailAttribute)) out.add(v.toLowerCase());
+      if (nested.length > 0) {
+        await this.expandMembers(nested, depth + 1, seen, out);
+        continue;
+      }
+      const groupClass = this.p.groupClass.toLowerCase();
+      if (values(e, 'objectClass').some((c) => c.toLowerCase() === groupClass)) continue; // an empty group
+      // A member's delivery address: its primary in a served domain, else its first one (an outside contact).
+      const member = this.userOf(e, '')?.address ?? this.addressesOfEntry(e)[0];
+      if (member !== undefined && member !== '') out.add(member);
     }
   }
 

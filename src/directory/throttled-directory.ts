@@ -40,4 +40,8 @@ export class ThrottledDirectory implements Directory {
   isLocalDomain(domain: string): Promise<boolean> {
     return this.inner.isLocalDomain(domain);
   }
+
+  groupsOf(account: Account): Promise<string[]> {
+    return this.inner.groupsOf?.(account) ?? Promise.resolve([]);
+  }
 }

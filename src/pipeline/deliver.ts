@@ -7,7 +7,9 @@
  *      local target and the queue;
  *   3. resolves every recipient again (the directory may have changed since RCPT) into local accounts and
  *      remote addresses; a local target whose Delivered-To is already in the message is refused (loop.ts);
- *   4. runs the two-phase delivery on the local target and on the queue target.
+ *   4. runs the two-phase delivery on the local target and on the queue target. Copies an alias forwards to
+ *      remote addresses get the reverse-path `deps.srs` gives (SRS, srs-routing.ts): a queue entry of their own
+ *      when it differs from the envelope's.
  *
  * Returns one outcome per envelope recipient, in envelope order (LMTP replies per RCPT, RFC 2033 §4.2).
  * An outcome's `error` is null when at least one of its expanded targets took the message; failed
@@ -20,6 +22,7 @@ import { MailError } from '../lib/errors.js';
 import type { Directory, RecipientResolution } from '../directory/directory.js';
 import type { BlobRef, BlobStore } from '../store/types.js';
 import { checkHopCount, detectLoop } from './loop.js';
+import type { SenderRewriter } from './srs-routing.js';
 import type { Envelope, EnvelopeRecipient, RecipientResult, RoutedRecipient, Target } from './types.js';
 
 export interface PipelineDeps {
@@ -33,6 +36,8 @@ export interface PipelineDeps {
   maxReceived: number;
   /** Where postmaster@<served domain> without an account goes (see directory.ts). */
   postmaster?: string;
+  /** SRS for forwarded copies (config [srs]); absent: the sender is kept. */
+  srs?: SenderRewriter;
 }
 
 export interface RecipientOutcome {
@@ -107,7 +112,9 @@ export async function deliverMessage(
   const early = new Map<EnvelopeRecipient, MailError>();
   const loops: RecipientResult[] = [];
   const local: RoutedRecipient[] = [];
-  const remote: RoutedRecipient[] = [];
+  let remote: RoutedRecipient[] = [];
+  /** Remote targets reached through an alias (forwarding), among `remote`. */
+  const viaAlias = new Set<RoutedRecipient>();
   for (const original of envelope.recipients) {
     let res: RecipientResolution;
     try {
@@ -134,11 +141,28 @@ export async function deliverMessage(
       if (loop !== null) loops.push({ recipient: routed, error: loop });
       else local.push(routed);
     }
-    for (const address of res.remote) remote.push({ address, original });
+    for (const address of res.remote) {
+      const routed: RoutedRecipient = { address, original };
+      viaAlias.add(routed);
+      remote.push(routed);
+    }
+  }
+
+  // Forwarding without breaking SPF: the forwarded copies leave with our SRS sender (falls back to the
+  // original sender when the lookup behind the decision fails: the mail still goes).
+  let forwardEnvelope: Readonly<Envelope> = envelope;
+  let forwarded: RoutedRecipient[] = [];
+  if (viaAlias.size > 0 && deps.srs !== undefined && envelope.sender !== '') {
+    const sender = await deps.srs.forwardSender(envelope.sender).catch(() => envelope.sender);
+    if (sender !== envelope.sender) {
+      forwardEnvelope = { ...envelope, sender };
+      forwarded = remote.filter((r) => viaAlias.has(r));
+      remote = remote.filter((r) => !viaAlias.has(r));
+    }
   }
 
   let results = [...loops];
-  if (local.length + remote.length > 0) {
+  if (local.length + remote.length + forwarded.length > 0) {
     // One durable copy of the body, shared by the local copies and the queue entry.
     let blob: BlobRef;
     try {
@@ -147,11 +171,12 @@ export async function deliverMessage(
       const error = new MailError('Temporary local problem', { cause });
       return envelope.recipients.map((recipient) => ({ recipient, error: early.get(recipient) ?? error, results: [] }));
     }
-    const [l, q] = await Promise.all([
+    const [l, q, f] = await Promise.all([
       runTarget(deps.local, envelope, local, message, blob),
       runTarget(deps.queue, envelope, remote, message, blob),
+      runTarget(deps.queue, forwardEnvelope, forwarded, message, blob),
     ]);
-    results = [...results, ...l, ...q];
+    results = [...results, ...l, ...q, ...f];
   }
 
   return envelope.recipients.map((recipient): RecipientOutcome => {

@@ -12,6 +12,7 @@ import type { Resolver } from '../dns/resolver.js';
 import type { Logger } from '../lib/logger.js';
 import type { ConnectionInfo } from '../net/listen.js';
 import type { SecureContextProvider } from '../net/tls-context.js';
+import type { SenderRewriter } from '../pipeline/srs-routing.js';
 import type { Store } from '../store/types.js';
 
 export interface ServiceDeps {
@@ -28,6 +29,8 @@ export interface ServiceDeps {
   popBeforeSmtp: PopBeforeSmtp;
   /** Wakes the outbound queue after mail was queued (else it is picked up at the next poll). */
   wakeQueue?: () => void;
+  /** SRS for copies that aliases forward to remote addresses (pipeline/srs-routing.ts); absent: no rewriting. */
+  srs?: SenderRewriter;
 }
 
 export interface ProtocolService {

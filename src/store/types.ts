@@ -121,6 +121,8 @@ export interface MailboxStatus {
   uidNext: number;
   uidValidity: number;
   highestModseq: number;
+  /** Messages \Recent for the next session (RFC 3501 §2.3.2; not claimed by any session yet). */
+  recent?: number;
 }
 
 /** What a mailbox listing (SELECT, FETCH FLAGS, POP3 LIST) needs: no body, no structure. */
@@ -136,7 +138,7 @@ export interface MessageSummary {
 
 /** What IMAP SELECT needs of a mailbox without a summary per message. */
 export interface MailboxIndex {
-  /** Every UID, ascending. */
+  /** Every UID, ascending (empty when asked with `uids: false`). */
   uids: number[];
   /** The lowest UID without \Seen, or 0 when every message is seen. */
   firstUnseenUid: number;
@@ -147,6 +149,72 @@ export interface MailboxIndex {
 /** A summary with the message's cached envelope (IMAP FETCH ENVELOPE, SORT, THREAD): no full structure. */
 export interface EnvelopeSummary extends MessageSummary {
   envelope: Envelope;
+}
+
+/**
+ * A SORT key the store keeps per message (RFC 5256 §3, RFC 5957): `arrival` the internal date, `date` the
+ * Date header's instant else the internal date, `size` the size served; the others are the lower-cased
+ * strings of mail/sort-keys.ts (base subject, first From/To/Cc mailbox, display names).
+ */
+export type SortKeyName = 'arrival' | 'date' | 'size' | 'subject' | 'from' | 'to' | 'cc' | 'displayfrom' | 'displayto';
+
+/** The sort keys that are numbers (instants in ms, sizes in octets): their order is the same everywhere. */
+export type NumericSortKeyName = 'arrival' | 'date' | 'size';
+
+/** `[uid, value of each requested key in the order asked]`: numbers for arrival/date/size, strings otherwise. */
+export type SortKeyRow = Array<number | string>;
+
+/**
+ * A summary with the cached IMAP wire forms of its body's ENVELOPE, BODYSTRUCTURE and BODY (FETCH of these items
+ * for many messages). The cache is opaque to the store, written by the IMAP layer with a version of its encoder
+ * (putBodyCache). A text is null when there is none of the version asked, or when it is '' (the writer's mark
+ * for "not cacheable"); the data to compute it from is then given when it was asked for.
+ */
+export interface BodyCacheSummary extends MessageSummary {
+  envelopeText: string | null;
+  bodyStructure: string | null;
+  body: string | null;
+  /** The stored envelope, when asked for and envelopeText is null. */
+  envelope: Envelope | null;
+  /** The parse, when asked for and bodyStructure or body is null. */
+  structure: MessageStructure | null;
+}
+
+/**
+ * One part of a Store.listLines format: text as it is, or a field of each message: 'flags' as in FlagRow, 'seq'
+ * the UID minus the format's seqOffset, 'envelope' / 'bodyStructure' / 'body' the cached texts of the format's
+ * textVersion (Store.getBodyCache).
+ */
+export type LinePart = string | { field: 'uid' | 'seq' | 'modseq' | 'flags' | 'envelope' | 'bodyStructure' | 'body' };
+
+/**
+ * `[uid, envelope, bodyStructure, body]`: the cached wire texts of a message's body (Store.getCachedTexts), null
+ * where no text of the asked version is stored (or it was not asked for).
+ */
+export type CachedTextRow = [uid: number, envelope: string | null, bodyStructure: string | null, body: string | null];
+
+/** Texts to remember for the body of message `uid` (absent ones are kept when the version is the same). */
+export interface BodyCacheEntry {
+  uid: number;
+  envelope?: string;
+  bodyStructure?: string;
+  body?: string;
+}
+
+/** `[uid, modseq, flags]`, the flags space-separated in stored order (system flags, then keywords). */
+export type FlagRow = [uid: number, modseq: number, flags: string];
+
+/**
+ * The flags of a UID range packed into one text (Store.listFlagText): a flag listing of many messages without an
+ * object or array per message. `text` holds one line per message, separated by "\n", in UID order:
+ * `uid [modseq] code keywords`, fields separated by one space, the modseq only when asked; `code` indexes
+ * `systemFlags` (the message's system flags as IMAP atoms, space-separated, in canonical order: the same order
+ * as MessageSummary.flags), and `keywords` is the rest of the line (space-separated, empty when none). An empty
+ * range gives ''.
+ */
+export interface FlagListing {
+  text: string;
+  systemFlags: readonly string[];
 }
 
 /** Everything needed to serve a message's content. */
@@ -161,6 +229,18 @@ export interface StoredMessage extends MessageSummary {
   prefix: string;
   /** Parse of the body blob; offsets are relative to the blob, not to prefix + blob. */
   structure: MessageStructure;
+}
+
+/** What a POP3 session needs of a message (listMaildrop): no flags, no parsed structure. */
+export interface MaildropEntry {
+  uid: number;
+  blobId: string;
+  /** Size of the body blob in octets (StoredMessage.size minus the prefix). */
+  blobSize: number;
+  /** StoredMessage.prefix. */
+  prefix: string;
+  /** The body's MessageStructure.crlfSize; null when its structure was stored before that field existed. */
+  crlfSize: number | null;
 }
 
 /** A body already written durably to the BlobStore, with its parse, ready to be referenced. */
@@ -239,12 +319,60 @@ export interface MailStore {
     mailboxId: number,
     opts?: { uidFrom?: number; uidTo?: number; changedSince?: number },
   ): Promise<MessageSummary[]>;
+  /** The flags of the messages in a UID range (inclusive), in UID order: a flag listing without summaries. */
+  listFlags(mailboxId: number, range: { uidFrom: number; uidTo: number }): Promise<FlagRow[]>;
+  /**
+   * One text line per message of a UID range, in UID order, joined by `separator`: `parts` concatenated (see
+   * LinePart). Null when the store cannot promise the order or a message lacks a cached text it names (the caller
+   * then reads rows); '' for no message.
+   */
+  listLines(
+    mailboxId: number,
+    range: { uidFrom: number; uidTo: number },
+    format: { parts: readonly LinePart[]; separator: string; seqOffset: number; textVersion?: number },
+  ): Promise<string | null>;
+  /** The same as listFlags packed into one text (see FlagListing); `modseq` adds each message's modseq. */
+  listFlagText(mailboxId: number, range: { uidFrom: number; uidTo: number }, opts: { modseq: boolean }): Promise<FlagListing>;
   /** Full rows for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: number[]): Promise<StoredMessage[]>;
+  /** POP3's maildrop (RFC 1939): every message of a mailbox, in UID order, without flags or structure. */
+  listMaildrop(mailboxId: number): Promise<MaildropEntry[]>;
   /** UIDs, first unseen UID and keywords in use of a mailbox (IMAP SELECT), read in one snapshot. */
-  getMailboxIndex(mailboxId: number): Promise<MailboxIndex>;
+  getMailboxIndex(mailboxId: number, opts?: { uids?: boolean }): Promise<MailboxIndex>;
+  /** Every UID of a mailbox, ascending, packed (IMAP SELECT's sequence-number map). */
+  getMailboxUids(mailboxId: number): Promise<Uint32Array>;
+  /**
+   * RFC 3501 §2.3.2 \Recent: the range [from, to) of UIDs not yet claimed by any session (`to`: UIDNEXT, or
+   * `upTo` when lower). With claim, they become the caller's (later claims do not get them).
+   */
+  claimRecent(mailboxId: number, opts: { claim: boolean; upTo?: number }): Promise<{ from: number; to: number }>;
   /** Summaries with their envelopes for the given UIDs (missing UIDs are skipped), in UID order. */
   getEnvelopes(mailboxId: number, uids: number[]): Promise<EnvelopeSummary[]>;
+  /** Sort keys of the given UIDs (missing UIDs skipped), in UID order; see SortKeyRow. */
+  getSortKeys(mailboxId: number, uids: number[], keys: readonly SortKeyName[]): Promise<SortKeyRow[]>;
+  /**
+   * Every UID of the mailbox sorted by numeric keys (each ascending, or descending when `reverse`), ties
+   * in ascending UID order: SORT ALL without a row per message in JS.
+   */
+  getSortedUids(mailboxId: number, criteria: ReadonlyArray<{ key: NumericSortKeyName; reverse: boolean }>): Promise<number[]>;
+  /**
+   * Summaries with the cached wire texts of their bodies for `version` (missing UIDs skipped), in UID order;
+   * `want` says which texts to read (envelope: the ENVELOPE; structure: BODYSTRUCTURE and BODY; the others come
+   * back null) and that their sources are to be returned where a text is missing (see BodyCacheSummary).
+   */
+  getBodyCache(mailboxId: number, uids: number[], version: number, want: { envelope: boolean; structure: boolean }): Promise<BodyCacheSummary[]>;
+  /** Stores texts for the bodies of these messages; an entry of another version is replaced as a whole. */
+  putBodyCache(mailboxId: number, version: number, entries: readonly BodyCacheEntry[]): Promise<void>;
+  /**
+   * Only the cached texts of `version` for `uids` (no summary, no sources for missing texts), in UID order,
+   * missing UIDs skipped: FETCH BODYSTRUCTURE and the like once the cache is filled.
+   */
+  getCachedTexts(
+    mailboxId: number,
+    uids: number[],
+    version: number,
+    want: { envelope: boolean; bodyStructure: boolean; body: boolean },
+  ): Promise<CachedTextRow[]>;
   storeFlags(
     mailboxId: number,
     uids: number[],
@@ -264,6 +392,12 @@ export interface MailStore {
   vanishedSince(mailboxId: number, sinceModseq: number): Promise<number[]>;
   /** Candidate UIDs whose indexed text may contain every term (superset; callers confirm exactly). */
   searchText(mailboxId: number, terms: string[], field: 'body' | 'text'): Promise<number[]>;
+  /**
+   * Candidate UIDs (a superset, ascending) for IMAP SEARCH SUBJECT `value` (RFC 9051 §6.4.4): the messages one of
+   * whose decoded top-level Subject values may contain `value` case-insensitively (String.prototype.toLowerCase on
+   * both). The caller checks each candidate exactly.
+   */
+  searchSubject(mailboxId: number, value: string): Promise<number[]>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -387,7 +521,8 @@ export interface QueueStore {
 export type MailboxChange =
   | { kind: 'exists'; mailboxId: number; uids: number[]; modseq: number }
   | { kind: 'flags'; mailboxId: number; updates: FlagUpdate[] }
-  | { kind: 'expunge'; mailboxId: number; uids: number[]; modseq: number }
+  /** mailboxDeleted: the mailbox itself is gone (DELETE); its remaining UIDs are listed. */
+  | { kind: 'expunge'; mailboxId: number; uids: number[]; modseq: number; mailboxDeleted?: boolean }
   | { kind: 'mailboxes'; accountId: number };
 
 export interface ChangeFeed {

@@ -310,6 +310,36 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHan
         assert.equal(j!.prefix, '');
       });
 
+      it('lists a maildrop for POP3: UID order, blob id and size, prefix and CRLF size, this mailbox only', async () => {
+        const bob = await newAccount();
+        // CRLF size of this body: one more octet per bare LF (3), and CRLF after the unterminated last line.
+        const lf = Buffer.from('Subject: bare LF\n\nline one\nline two');
+        const a = await putBody(store, makeRawMessage('first', 'one'));
+        const b = await putBody(store, lf);
+        const c = await putBody(store, makeRawMessage('elsewhere', 'not in INBOX'));
+        const prefix = 'Return-Path: <a@example.test>\r\n';
+        await store.deliver(a, [{ accountId: bob.id }]);
+        await store.deliver(b, [{ accountId: bob.id }]);
+        await store.deliver(c, [{ accountId: bob.id, mailbox: 'Archive' }]);
+        await store.expunge(await inboxOf(bob), { uids: [1], onlyDeleted: false });
+        await store.deliver(a, [{ accountId: bob.id, prefix }]);
+        assert.deepEqual(await store.listMaildrop(await inboxOf(bob)), [
+          { uid: 2, blobId: b.blobId, blobSize: lf.length, prefix: '', crlfSize: lf.length + 5 },
+          { uid: 3, blobId: a.blobId, blobSize: a.size, prefix, crlfSize: a.structure.crlfSize },
+        ]);
+        const archive = (await store.getMailbox(bob.id, 'Archive'))!.id;
+        assert.deepEqual((await store.listMaildrop(archive)).map((m) => m.blobId), [c.blobId]);
+        const old = await putBody(store, makeRawMessage('stored before crlfSize', 'old'));
+        delete old.structure.crlfSize;
+        await store.deliver(old, [{ accountId: bob.id, mailbox: 'Archive' }]);
+        assert.equal((await store.listMaildrop(archive))[1]!.crlfSize, null, 'no CRLF size in an older structure');
+        const moved = await putBody(store, makeRawMessage('crlfSize stored last', 'moved'));
+        const { crlfSize, ...rest } = moved.structure;
+        await store.deliver({ ...moved, structure: { ...rest, crlfSize } }, [{ accountId: bob.id, mailbox: 'Archive' }]);
+        assert.equal((await store.listMaildrop(archive))[2]!.crlfSize, crlfSize, 'found wherever the structure keeps it');
+        assert.deepEqual(await store.listMaildrop(424242), []);
+      });
+
       it('fails a delivery with an unknown account as a whole', async () => {
         const bob = await newAccount();
         const body = await freshBody(store);
@@ -479,6 +509,40 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHan
         assert.deepEqual([...idx.keywords].sort(), ['urgent', 'work']);
         await store.storeFlags(inbox, [3, 4], 'add', ['\\Seen']);
         assert.equal((await store.getMailboxIndex(inbox)).firstUnseenUid, 0);
+      });
+
+      it('lists the UIDs packed, dense or with gaps, and answers the index without UIDs when asked', async () => {
+        const bob = await newAccount();
+        const inbox = await inboxOf(bob);
+        assert.deepEqual([...(await store.getMailboxUids(inbox))], []);
+        for (let i = 0; i < 5; i++) await store.appendMessage(inbox, await freshBody(store), i === 1 ? { flags: ['x'] } : {});
+        const dense = await store.getMailboxUids(inbox);
+        assert.ok(dense instanceof Uint32Array);
+        assert.deepEqual([...dense], [1, 2, 3, 4, 5]);
+        await store.expunge(inbox, { uids: [1, 3], onlyDeleted: false });
+        assert.deepEqual([...(await store.getMailboxUids(inbox))], [2, 4, 5], 'gaps and a missing first UID');
+        const idx = await store.getMailboxIndex(inbox, { uids: false });
+        assert.deepEqual(idx.uids, []);
+        assert.equal(idx.firstUnseenUid, 2);
+        assert.deepEqual(idx.keywords, ['x']);
+      });
+
+      it('hands each message out as \\Recent once: claims move the watermark, peeks and STATUS do not', async () => {
+        const bob = await newAccount();
+        const inbox = await inboxOf(bob);
+        await store.appendMessage(inbox, await freshBody(store));
+        await store.appendMessage(inbox, await freshBody(store));
+        const peek = await store.claimRecent(inbox, { claim: false });
+        assert.ok(peek.from <= 1 && peek.to === 3, `EXAMINE peeks at UIDs 1 and 2: ${JSON.stringify(peek)}`);
+        assert.equal((await store.getMailboxStatus(inbox)).recent, 2);
+        assert.deepEqual(await store.claimRecent(inbox, { claim: true }), peek, 'the first SELECT claims both');
+        assert.deepEqual(await store.claimRecent(inbox, { claim: true }), { from: 3, to: 3 }, 'a second SELECT gets none');
+        assert.equal((await store.getMailboxStatus(inbox)).recent, 0);
+        await store.appendMessage(inbox, await freshBody(store));
+        await store.appendMessage(inbox, await freshBody(store));
+        assert.deepEqual(await store.claimRecent(inbox, { claim: true, upTo: 4 }), { from: 3, to: 4 }, 'claim up to a UID');
+        assert.equal((await store.getMailboxStatus(inbox)).recent, 1);
+        await rejectsWith(store.claimRecent(424242, { claim: false }), 'not-found');
       });
 
       it('reads summaries with envelopes for given UIDs, skipping missing ones, in UID order', async () => {

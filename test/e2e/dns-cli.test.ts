@@ -37,6 +37,22 @@ test('dns prints MX, SPF, the DKIM key of the data dir, DMARC, MTA-STS and SRV r
   assert.match(r.stdout, /^_dmarc\.example\.org\. IN TXT "v=DMARC1; /m);
   assert.match(r.stdout, /^_mta-sts\.example\.org\. IN TXT "v=STSv1; id=1"$/m);
   assert.match(r.stdout, /^_submissions\._tcp\.example\.org\. IN SRV 0 1 465 mx\.example\.org\.$/m);
+  // SRS is on by default with the hostname as its domain: forwarded mail's sender and the HELO name need SPF.
+  assert.match(r.stdout, /^mx\.example\.org\. IN TXT "v=spf1 a mx -all"$/m);
+});
+
+test('dns prints an SPF record for a separate SRS domain, and none for the SRS domain when SRS is off', async () => {
+  const cfg2 = join(dir, 'srs.toml');
+  const base = `[server]\nhostname = "mx.example.org"\ndata_dir = "."\nuser = ""\n[dns]\nservers = ["${dns.server}"]\n`;
+  await writeFile(cfg2, `${base}[srs]\ndomain = "srs.example.net"\n`);
+  const on = await runPochta(['--config', cfg2, 'dns', 'example.org']);
+  assert.equal(on.code, 0, on.stderr);
+  assert.match(on.stdout, /^srs\.example\.net\. IN TXT "v=spf1 a mx -all"$/m);
+  assert.match(on.stdout, /^mx\.example\.org\. IN TXT "v=spf1 a mx -all"$/m, 'the HELO name still needs one');
+  await writeFile(cfg2, `${base}[srs]\nenabled = false\ndomain = "srs.example.net"\n`);
+  const off = await runPochta(['--config', cfg2, 'dns', 'example.org']);
+  assert.equal(off.code, 0, off.stderr);
+  assert.doesNotMatch(off.stdout, /srs\.example\.net/);
 });
 
 test('dns check reports each record as ok, different or missing, and exits non-zero unless all are ok', async () => {

@@ -4,6 +4,13 @@
  * loaded by slapadd. `stop()` kills it (to test an unreachable server), `start()` brings it back on the same
  * port, `close()` stops it and removes the temp dir.
  *
+ * Options: `tree` another fixture LDIF (ad-tree.ldif: the Active Directory look-alike of ad-test.schema);
+ * `tls` a certificate and key (PEM, e.g. certs.ts testCertificate()) so the server offers StartTLS on `url`
+ * and implicit TLS on `ldapsUrl` (a second loopback port); `bulkUsers` adds that many generated users
+ * (bulkNNNN@example.org) and a group bulk@example.org listing them all (size-limit tests);
+ * `serviceReadsPasswords` grants the service DN read access to userPassword (else only compare). `log()` returns
+ * the server's stats log (connections, BIND, SRCH, CMP lines) so tests can count binds.
+ *
  * Needs the slapd package (scripts/install-test-deps.sh); fails with a clear message when it is missing.
  * Suffix dc=example,dc=org; service DN cn=pochta,ou=services,dc=example,dc=org / "service-secret".
  */
@@ -24,9 +31,24 @@ export const LDAP_BASE = 'dc=example,dc=org';
 export const LDAP_SERVICE_DN = 'cn=pochta,ou=services,dc=example,dc=org';
 export const LDAP_SERVICE_PASSWORD = 'service-secret';
 
+export interface SlapdOptions {
+  /** Fixture LDIF under test/fixtures/directory (default tree.ldif). */
+  tree?: string;
+  /** Serve StartTLS on `url` and ldaps:// on `ldapsUrl` with this certificate. */
+  tls?: { cert: string; key: string };
+  /** Generated users bulk0000..bulkN-1 and a group bulk@example.org with all of them. */
+  bulkUsers?: number;
+  /** Let the service DN read userPassword (ldap_password_check = "hash"); by default it may only compare. */
+  serviceReadsPasswords?: boolean;
+}
+
 export interface Slapd {
   url: string;
   port: number;
+  /** ldaps://127.0.0.1:<port> when started with `tls`, else ''. */
+  ldapsUrl: string;
+  /** Everything slapd logged at the stats level since it first started (all restarts). */
+  log(): string;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -66,7 +88,7 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   }
 }
 
-export async function startSlapd(): Promise<Slapd> {
+export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
   if (!existsSync(SLAPD) || !existsSync(SLAPADD)) {
     throw new Error('slapd is not installed: run scripts/install-test-deps.sh (Debian packages slapd, ldap-utils)');
   }
@@ -80,9 +102,11 @@ export async function startSlapd(): Promise<Slapd> {
       'include /etc/ldap/schema/cosine.schema',
       'include /etc/ldap/schema/inetorgperson.schema',
       `include ${join(FIXTURES, 'pochta-test.schema')}`,
+      `include ${join(FIXTURES, 'ad-test.schema')}`,
       'modulepath /usr/lib/ldap',
       'moduleload back_mdb',
       `pidfile ${join(dir, 'slapd.pid')}`,
+      ...(opts.tls === undefined ? [] : [`TLSCertificateFile ${join(dir, 'cert.pem')}`, `TLSCertificateKeyFile ${join(dir, 'key.pem')}`]),
       `argsfile ${join(dir, 'slapd.args')}`,
       'sizelimit 500',
       'database mdb',
@@ -90,28 +114,39 @@ export async function startSlapd(): Promise<Slapd> {
       `rootdn "cn=admin,${LDAP_BASE}"`,
       `directory ${join(dir, 'db')}`,
       'maxsize 10485760',
-      'access to attrs=userPassword by anonymous auth by self read by * none',
+      // The service DN may compare passwords (ldap_password_check = "compare"), and read them only with
+      // serviceReadsPasswords (ldap_password_check = "hash", Dovecot's auth_bind = no).
+      `access to attrs=userPassword by anonymous auth by dn.exact="${LDAP_SERVICE_DN}" ${opts.serviceReadsPasswords === true ? 'read' : 'compare'} by self read by * none`,
       `access to * by dn.exact="${LDAP_SERVICE_DN}" read by self read by anonymous auth by * none`,
       '',
     ].join('\n'),
   );
-  const tree = (await readFile(join(FIXTURES, 'tree.ldif'), 'utf8')).replace(/@PASSWORD:([^@]+)@/g, (_m, pw: string) => ssha(pw));
+  if (opts.tls !== undefined) {
+    await writeFile(join(dir, 'cert.pem'), opts.tls.cert);
+    await writeFile(join(dir, 'key.pem'), opts.tls.key, { mode: 0o600 });
+  }
+  let tree = (await readFile(join(FIXTURES, opts.tree ?? 'tree.ldif'), 'utf8')).replace(/@PASSWORD:([^@]+)@/g, (_m, pw: string) => ssha(pw));
+  if (opts.bulkUsers !== undefined) tree += bulkLdif(opts.bulkUsers);
   await writeFile(join(dir, 'tree.ldif'), tree);
   const add = spawnSync(SLAPADD, ['-f', conf, '-l', join(dir, 'tree.ldif')], { encoding: 'utf8' });
   if (add.status !== 0) throw new Error(`slapadd failed: ${add.stderr}`);
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsPort = opts.tls === undefined ? 0 : await freePort();
+  const ldapsUrl = opts.tls === undefined ? '' : `ldaps://127.0.0.1:${ldapsPort}`;
   let proc: ChildProcess | null = null;
+  let stderr = '';
 
   const start = async (): Promise<void> => {
-    // -d 0: stay in the foreground (so the test owns the process), no debug output.
-    const p = spawn(SLAPD, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
+    // -d 256 (stats): stay in the foreground (so the test owns the process) and log operations to stderr.
+    const urls = ldapsUrl === '' ? `${url}/` : `${url}/ ${ldapsUrl}/`;
+    const p = spawn(SLAPD, ['-f', conf, '-h', urls, '-d', '256'], { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     proc = p;
     try {
       await waitForPort(port, 10_000);
+      if (ldapsPort !== 0) await waitForPort(ldapsPort, 10_000);
     } catch (e) {
       p.kill('SIGKILL');
       throw new Error(`${(e as Error).message}: ${stderr}`);
@@ -131,6 +166,8 @@ export async function startSlapd(): Promise<Slapd> {
   return {
     url,
     port,
+    ldapsUrl,
+    log: () => stderr,
     stop,
     start,
     async close() {
@@ -138,4 +175,18 @@ export async function startSlapd(): Promise<Slapd> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `n` users uid=bulkNNNN (mail bulkNNNN@example.org) and the group bulk@example.org with all of them. */
+function bulkLdif(n: number): string {
+  const out: string[] = [''];
+  const members: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const uid = `bulk${String(i).padStart(4, '0')}`;
+    const dn = `uid=${uid},ou=people,${LDAP_BASE}`;
+    members.push(`member: ${dn}`);
+    out.push(`dn: ${dn}`, 'objectClass: inetOrgPerson', `uid: ${uid}`, `cn: ${uid}`, `sn: ${uid}`, `mail: ${uid}@example.org`, '');
+  }
+  out.push(`dn: cn=bulk,ou=groups,${LDAP_BASE}`, 'objectClass: groupOfNames', 'objectClass: pochtaMailGroup', 'cn: bulk', 'mail: bulk@example.org', ...members, '');
+  return out.join('\n');
 }

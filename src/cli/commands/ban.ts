@@ -1,6 +1,7 @@
 /**
- * `pochta ban list` and `pochta ban rm <ip>`: the temporary IP bans the SMTP defence made (antispam/abuse-guard.ts:
- * dictionary attacks), read from and lifted in the store (AbuseStore), so they work while the server runs.
+ * `pochta ban list` and `pochta ban rm <ip>`: the temporary IP bans the defence made (antispam/abuse-guard.ts:
+ * dictionary attacks; directory/login-throttle.ts: failed logins on IMAP, POP3 and SMTP AUTH), read from and
+ * lifted in the store (AbuseStore), so they work while the server runs (a lifted login ban within 2 s).
  * Bans whose end has passed are not shown.
  */
 import type { Command } from 'commander';

@@ -36,6 +36,13 @@ export async function expectedRecords(config: Config, domain: string): Promise<E
     { name: domain, type: 'MX', value: `10 ${host}.`, purpose: 'mail for the domain goes to this server (RFC 5321 §5.1)' },
     { name: domain, type: 'TXT', value: 'v=spf1 mx -all', purpose: 'SPF: only the MX hosts send for the domain (RFC 7208)', match: 'v=spf1' },
   ];
+  // Forwarded mail leaves with an SRS sender at [srs] domain (the hostname by default), and every message with
+  // our HELO name: receivers check SPF for both (RFC 7208 §2.3, §2.4), so that name needs its own record.
+  const srsDomain = config.srs.enabled ? config.srs.domain.toLowerCase().replace(/\.$/, '') : '';
+  for (const name of new Set([host, srsDomain].filter((n) => n !== '' && n !== domain))) {
+    const why = name === srsDomain ? 'the SRS sender of forwarded mail' + (name === host ? ' and the HELO name' : '') : 'the HELO name';
+    records.push({ name, type: 'TXT', value: 'v=spf1 a mx -all', purpose: `SPF for ${why}: only this server sends (RFC 7208)`, match: 'v=spf1' });
+  }
   for (const key of await loadDkimKeys(config.server.data_dir, domain)) {
     const rec = dkimRecordOfPrivateKey(key.privateKey);
     if (rec) {

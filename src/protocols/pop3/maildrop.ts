@@ -3,9 +3,10 @@
  * order, with their deletion marks. Messages that arrive later are not seen until the next session; marks
  * become deletions only through `deletedUids()` at QUIT (the session's UPDATE state).
  *
- * Sizes are the octets the client will receive (message-encoding.ts): computed on first need by reading the
- * body, cached per session, and per blob in a process-wide LRU (blobs are content-addressed, so a blob id's
- * served size never changes).
+ * Sizes are the octets the client will receive (message-encoding.ts): from the CRLF size stored at delivery
+ * (Store.listMaildrop, one narrow row per message); for bodies stored before it existed, computed on first need
+ * by reading the body, cached per session, and per blob in a process-wide LRU (blobs are content-addressed, so a
+ * blob id's served size never changes).
  *
  * Side effects: store reads only.
  */
@@ -21,13 +22,18 @@ export interface MaildropMessage {
   /** Per-recipient header lines, CRLF-terminated. */
   prefix: Buffer;
   deleted: boolean;
+  /**
+   * The body is in canonical form already (every line ends CRLF, as counted at delivery: its CRLF size equals
+   * its length), so RETR only adds stuffing dots (message-encoding.ts encodeCanonicalReply).
+   */
+  bodyCanonical: boolean;
   /** Served size of prefix + body once known. */
   served: number | null;
 }
 
 export type Lookup = { kind: 'ok'; msg: MaildropMessage } | { kind: 'absent' } | { kind: 'deleted' };
 
-const BATCH = 500;
+const EMPTY = Buffer.alloc(0);
 const SIZE_CACHE_MAX = 100_000;
 /** blobId → served size of the blob alone. Shared by every session of the process; bounded (LRU). */
 const blobSizeCache = new Map<string, number>();
@@ -53,19 +59,18 @@ export class Maildrop {
   static async open(store: Store, accountId: number): Promise<Maildrop | null> {
     const mailbox = await store.getMailbox(accountId, 'INBOX');
     if (mailbox === null) return null;
-    const summaries = await store.listMessages(mailbox.id);
-    const messages: MaildropMessage[] = [];
-    for (let i = 0; i < summaries.length; i += BATCH) {
-      const uids = summaries.slice(i, i + BATCH).map((s) => s.uid);
-      for (const m of await store.getMessages(mailbox.id, uids)) {
-        let prefix = Buffer.from(m.prefix, 'utf8');
-        // A prefix always ends a line, so prefix and body can be sized and encoded apart.
-        if (prefix.length > 0 && prefix[prefix.length - 1] !== 0x0a) prefix = Buffer.concat([prefix, Buffer.from('\r\n')]);
-        // The canonical size computed at delivery saves reading every body for the first STAT.
-        const body = m.structure.crlfSize;
-        const served = body === undefined ? null : servedSize(prefix) + body;
-        messages.push({ uid: m.uid, blobId: m.blobId, blobSize: m.size - Buffer.byteLength(m.prefix), prefix, deleted: false, served });
-      }
+    // One narrow query (no flags, no parsed structure): UID, blob, prefix and the CRLF size from delivery.
+    const entries = await store.listMaildrop(mailbox.id);
+    const messages = new Array<MaildropMessage>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const m = entries[i]!;
+      let prefix = m.prefix === '' ? EMPTY : Buffer.from(m.prefix, 'utf8');
+      // A prefix always ends a line, so prefix and body can be sized and encoded apart.
+      if (prefix.length > 0 && prefix[prefix.length - 1] !== 0x0a) prefix = Buffer.concat([prefix, Buffer.from('\r\n')]);
+      // The canonical size computed at delivery saves reading every body for the first STAT.
+      const body = m.crlfSize;
+      const served = body === null ? null : (prefix.length === 0 ? 0 : servedSize(prefix)) + body;
+      messages[i] = { uid: m.uid, blobId: m.blobId, blobSize: m.blobSize, prefix, deleted: false, bodyCanonical: body === m.blobSize, served };
     }
     return new Maildrop(store, mailbox.id, mailbox.uidValidity, messages);
   }
@@ -118,7 +123,7 @@ export class Maildrop {
     for (const m of this.messages) {
       if (m.deleted) continue;
       count++;
-      size += await this.sizeOf(m);
+      size += m.served ?? (await this.sizeOf(m));
     }
     return { count, size };
   }

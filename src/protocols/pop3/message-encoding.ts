@@ -126,6 +126,37 @@ export class Pop3Encoder {
   }
 }
 
+const LF_DOT = Buffer.from('\n.');
+const TERMINATOR = Buffer.from('.\r\n');
+
+/**
+ * RETR fast path: `head` (status line and the already encoded prefix, ending a line; a string is taken as
+ * latin1, i.e. ASCII) + `body` dot-stuffed + the multi-line terminator ".CRLF" (RFC 1939 §3), as ONE buffer of
+ * exactly that length from `alloc` (default: a new buffer). Only for a body already in canonical form (every LF
+ * preceded by CR, and empty or ending with LF: its CRLF size equals its length), where the only change is a "."
+ * before each line that starts with "."; found with indexOf, so the cost is one copy.
+ */
+export function encodeCanonicalReply(
+  head: Buffer | string,
+  body: Buffer,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer {
+  const dots: number[] = []; // body offsets that get a "." inserted before them
+  if (body.length > 0 && body[0] === DOT) dots.push(0);
+  for (let i = body.indexOf(LF_DOT); i >= 0; i = body.indexOf(LF_DOT, i + 2)) dots.push(i + 1);
+  const out = alloc(head.length + body.length + dots.length + TERMINATOR.length);
+  let o = typeof head === 'string' ? out.write(head, 0, 'latin1') : head.copy(out, 0);
+  let from = 0;
+  for (const at of dots) {
+    o += body.copy(out, o, from, at);
+    out[o++] = DOT;
+    from = at;
+  }
+  o += body.copy(out, o, from);
+  TERMINATOR.copy(out, o);
+  return out;
+}
+
 /** Counts the octets of a message as the client receives it (CRLF line ends, without stuffing dots). */
 export { CrlfSizeCounter as ServedSizeCounter } from '../../mail/crlf-size.js';
 

@@ -14,7 +14,11 @@
  *   account gets `-ERR [IN-USE]` (RFC 3206 §4) and stays in the authorization state.
  * - Passwords are never accepted before TLS unless the listener has allow_plaintext_auth (RFC 2595 §3.1).
  * - STLS discards anything the client pipelined after it (RFC 2595 §4, the CVE-2011-0411 injection).
- * - RETR streams large bodies chunk by chunk, waiting for 'drain' (no whole-message buffering).
+ * - RETR streams large bodies chunk by chunk, waiting for 'drain' (no whole-message buffering). A small body's
+ *   reply is one buffer and one socket write, and the next message's reply is prepared while the client reads
+ *   this one (clients retrieve in order); sizes, stuffing and content are those of the chunked encoder. Its
+ *   memory comes from per-session reusable buffers (reply-buffers.ts), given back only when the write is done.
+ * - Autologout (RFC 1939 §3) counts from the last input or output progress, checked when its one timer fires.
  * - An unexpected exception answers `-ERR [SYS/TEMP]` and closes this session only.
  *
  * APOP (RFC 1939 §7) is not offered: it needs the clear-text password (or an MD5 of it) on the server, and
@@ -30,7 +34,8 @@ import type { ConnectionInfo } from '../../net/listen.js';
 import { createSaslServer, parseSaslMechanism, supportedMechanisms, type SaslResult, type SaslServer } from '../sasl/sasl-server.js';
 import { Maildrop, type MaildropMessage } from './maildrop.js';
 import type { MaildropLocks } from './maildrop-lock.js';
-import { Pop3Encoder } from './message-encoding.js';
+import { Pop3Encoder, encodeCanonicalReply } from './message-encoding.js';
+import { ReplyBuffers } from './reply-buffers.js';
 import { MAX_AUTH_LINE, MAX_COMMAND_LINE, parseCommandLine, parseLineCount, parseMessageNumber, type Pop3Command } from './parser.js';
 
 export interface Pop3SessionOptions {
@@ -106,11 +111,16 @@ export class Pop3Session {
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
   private delayTimer: NodeJS.Timeout | null = null;
-  /** RETR read-ahead of the next message's body (small bodies only). */
-  private readAhead: { blobId: string; body: Promise<Buffer> } | null = null;
+  /** RETR read-ahead: the next message's whole reply (small bodies only). */
+  private readAhead: { uid: number; reply: Promise<Buffer> } | null = null;
+  /** Memory for RETR replies, reused once their write is done. */
+  private readonly replies = new ReplyBuffers();
+  /** Date.now() of the last input or write progress ('drain'): the autologout timer checks it when it fires. */
+  private lastActivity = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
   private readonly onData = (chunk: Buffer): void => this.received(chunk);
   private readonly onClose = (): void => this.cleanup();
-  private readonly onTimeout = (): void => this.autologout();
+  private readonly onIdleCheck = (): void => this.idleCheck();
 
   constructor(private readonly o: Pop3SessionOptions) {
     this.socket = o.socket;
@@ -148,19 +158,47 @@ export class Pop3Session {
   private attach(socket: Socket): void {
     socket.on('data', this.onData);
     socket.once('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
-    socket.setTimeout(this.o.idleTimeoutMs);
+    this.lastActivity = Date.now();
+    this.armIdleTimer(this.o.idleTimeoutMs);
   }
 
   private detach(socket: Socket): void {
     socket.off('data', this.onData);
     socket.off('close', this.onClose);
-    socket.off('timeout', this.onTimeout);
-    socket.setTimeout(0);
+    this.stopIdleTimer();
+  }
+
+  /**
+   * RFC 1939 §3 autologout without a timer reset per line or per write (socket.setTimeout refreshes a timer on
+   * every read and write): one timer checks the time since the last activity when it fires and re-arms for the
+   * rest. Activity is input, or a reply's queued output draining (a long RETR to a slow reader that keeps
+   * reading is not idle; a client that stops reading mid-reply is).
+   */
+  private armIdleTimer(ms: number): void {
+    this.stopIdleTimer();
+    this.idleTimer = setTimeout(this.onIdleCheck, Math.max(1, ms));
+    this.idleTimer.unref();
+  }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  private idleCheck(): void {
+    this.idleTimer = null;
+    if (this.state.kind === 'closed') return;
+    const idle = Date.now() - this.lastActivity;
+    if (idle >= this.o.idleTimeoutMs) {
+      this.autologout();
+      return;
+    }
+    this.armIdleTimer(this.o.idleTimeoutMs - idle);
   }
 
   private received(chunk: Buffer): void {
     if (this.state.kind === 'closed') return;
+    this.lastActivity = Date.now();
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     if (this.busy && this.input.length > MAX_BACKLOG) this.socket.pause();
     void this.drain();
@@ -248,6 +286,12 @@ export class Pop3Session {
     return this.socket.write(text);
   }
 
+  /** Writes a RETR reply and gives its memory back to the pool once the socket is done with it. */
+  private sendReply(reply: Buffer): void {
+    if (this.state.kind === 'closed' || this.socket.destroyed) return;
+    this.socket.write(reply, () => this.replies.give(reply));
+  }
+
   async ok(text: string): Promise<void> {
     this.send(text === '' ? '+OK\r\n' : `+OK ${text}\r\n`);
   }
@@ -270,6 +314,7 @@ export class Pop3Session {
       const done = (): void => {
         socket.off('drain', done);
         socket.off('close', done);
+        this.lastActivity = Date.now();
         resolve();
       };
       socket.on('drain', done);
@@ -282,6 +327,7 @@ export class Pop3Session {
     if (lastLine !== undefined) this.send(lastLine);
     this.releaseLock();
     this.state = { kind: 'closed' };
+    this.stopIdleTimer();
     this.socket.end();
     // A client that does not read its last reply must not hold the connection open.
     setTimeout(() => this.socket.destroy(), 5000).unref();
@@ -299,6 +345,7 @@ export class Pop3Session {
 
   private cleanup(): void {
     if (this.delayTimer !== null) clearTimeout(this.delayTimer);
+    this.stopIdleTimer();
     // A dropped connection leaves the transaction state without UPDATE (RFC 1939 §6): nothing is deleted.
     // In 'update' the QUIT handler releases the lock when its expunge is done.
     if (this.state.kind !== 'update') {
@@ -483,19 +530,19 @@ export class Pop3Session {
   // TRANSACTION state
 
   /** The message for a "msg" argument, or null after answering -ERR. */
-  private async message(arg: string): Promise<{ n: number; msg: MaildropMessage } | null> {
+  private message(arg: string): { n: number; msg: MaildropMessage } | null {
     const n = parseMessageNumber(arg);
     if (n === null) {
-      await this.error('Invalid message number');
+      void this.error('Invalid message number');
       return null;
     }
     const found = this.transaction.drop.lookup(n);
     if (found.kind === 'absent') {
-      await this.error(`There is no message ${n}`);
+      void this.error(`There is no message ${n}`);
       return null;
     }
     if (found.kind === 'deleted') {
-      await this.error(`Message ${n} is marked deleted`);
+      void this.error(`Message ${n} is marked deleted`);
       return null;
     }
     return { n, msg: found.msg };
@@ -509,7 +556,7 @@ export class Pop3Session {
   async list(arg: string | undefined): Promise<void> {
     const drop = this.transaction.drop;
     if (arg !== undefined) {
-      const m = await this.message(arg);
+      const m = this.message(arg);
       if (m === null) return;
       return this.ok(`${m.n} ${await drop.sizeOf(m.msg)}`);
     }
@@ -525,7 +572,7 @@ export class Pop3Session {
   async uidl(arg: string | undefined): Promise<void> {
     const drop = this.transaction.drop;
     if (arg !== undefined) {
-      const m = await this.message(arg);
+      const m = this.message(arg);
       if (m === null) return;
       return this.ok(`${m.n} ${drop.uidl(m.msg)}`);
     }
@@ -538,7 +585,7 @@ export class Pop3Session {
   }
 
   async dele(arg: string): Promise<void> {
-    const m = await this.message(arg);
+    const m = this.message(arg);
     if (m === null) return;
     this.transaction.drop.markDeleted(m.msg);
     await this.ok(`Message ${m.n} deleted`);
@@ -558,32 +605,27 @@ export class Pop3Session {
       if (n === null) return this.error('Invalid line count');
       topLines = n;
     }
-    const m = await this.message(msgArg);
+    const m = this.message(msgArg);
     if (m === null) return;
     const msg = m.msg;
     const t = this.transaction;
     const blobs = this.o.store.blobs;
-    const header = topLines === undefined ? `+OK ${await t.drop.sizeOf(msg)} octets\r\n` : '+OK Top of message follows\r\n';
-    const encoder = new Pop3Encoder(topLines);
 
     if (msg.blobSize <= SMALL_BODY) {
-      let body: Buffer;
+      let reply: Buffer;
       try {
-        body = await this.readSmallBody(msg.blobId);
+        reply = await this.smallReply(msg, topLines);
       } catch (err) {
         this.log.error({ err, uid: msg.uid }, 'pop3 message body unreadable');
         this.send('-ERR [SYS/TEMP] Message cannot be read now\r\n');
         return;
       }
-      const parts: Buffer[] = [Buffer.from(header)];
-      const p = encoder.push(msg.prefix);
-      parts.push(p.out);
-      if (!p.done) parts.push(encoder.push(body).out);
-      parts.push(encoder.end(), Buffer.from('.\r\n'));
-      this.send(Buffer.concat(parts));
+      this.sendReply(reply); // one socket write per message
       if (topLines === undefined) this.prefetchAfter(m.n);
       await this.waitDrain();
     } else {
+      const header = topLines === undefined ? `+OK ${await t.drop.sizeOf(msg)} octets\r\n` : '+OK Top of message follows\r\n';
+      const encoder = new Pop3Encoder(topLines);
       if (!(await blobs.has(msg.blobId))) {
         this.send('-ERR [SYS/TEMP] Message cannot be read now\r\n');
         return;
@@ -611,25 +653,49 @@ export class Pop3Session {
     if (topLines === undefined) t.retrieved.add(msg.uid);
   }
 
-  /** A small body, from the read-ahead when it is the one prefetched. */
-  private readSmallBody(blobId: string): Promise<Buffer> {
+  /**
+   * The whole reply to RETR or TOP of a small message (status line, encoded prefix and body, terminator), from
+   * the read-ahead when it is the one prepared. Rejects when the body cannot be read (nothing sent yet).
+   */
+  private smallReply(msg: MaildropMessage, topLines: number | undefined): Promise<Buffer> {
+    if (topLines !== undefined) return this.buildSmallReply(msg, topLines);
     const ahead = this.readAhead;
     this.readAhead = null;
-    if (ahead !== null && ahead.blobId === blobId) return ahead.body;
-    return this.o.store.blobs.read(blobId);
+    if (ahead !== null && ahead.uid === msg.uid) return ahead.reply;
+    return this.buildSmallReply(msg, undefined);
+  }
+
+  private async buildSmallReply(msg: MaildropMessage, topLines: number | undefined): Promise<Buffer> {
+    const body = await this.o.store.blobs.read(msg.blobId);
+    const status = topLines === undefined ? `+OK ${msg.served ?? (await this.transaction.drop.sizeOf(msg))} octets\r\n` : '+OK Top of message follows\r\n';
+    if (topLines === undefined && msg.bodyCanonical && body.length === msg.blobSize && msg.prefix.length === 0) {
+      // Stored with CRLF already (the usual case): only stuffing dots to add, in one reused buffer.
+      return encodeCanonicalReply(status, body, this.replies.take);
+    }
+    const encoder = new Pop3Encoder(topLines);
+    const p = encoder.push(msg.prefix); // the prefix ends a line (Maildrop.open), so the body starts a line
+    if (topLines === undefined && msg.bodyCanonical && body.length === msg.blobSize) {
+      return encodeCanonicalReply(Buffer.concat([Buffer.from(status), p.out]), body, this.replies.take);
+    }
+    const parts: Buffer[] = [Buffer.from(status), p.out];
+    if (!p.done) parts.push(encoder.push(body).out);
+    parts.push(encoder.end(), Buffer.from('.\r\n'));
+    return Buffer.concat(parts);
   }
 
   /**
-   * Clients retrieve in order (fetchmail, getmail, poplib loops): start reading the next small message while
-   * this reply is on its way, so the disk read overlaps the round trip. At most one body is held.
+   * Clients retrieve in order (fetchmail, getmail, poplib loops): prepare the next small message's whole reply
+   * while this one is on its way, so the read and the encoding overlap the client's work and the round trip.
+   * At most one reply is held; it is used only for RETR of that same message (a DELE in between makes RETR fail
+   * before the read-ahead is looked at).
    */
   private prefetchAfter(n: number): void {
     if (this.state.kind !== 'transaction') return;
     const next = this.state.drop.lookup(n + 1);
     if (next.kind !== 'ok' || next.msg.blobSize > SMALL_BODY) return;
-    const body = this.o.store.blobs.read(next.msg.blobId);
-    body.catch(() => {}); // an error surfaces when (if) the message is requested
-    this.readAhead = { blobId: next.msg.blobId, body };
+    const reply = this.buildSmallReply(next.msg, undefined);
+    reply.catch(() => {}); // an error surfaces when (if) the message is requested
+    this.readAhead = { uid: next.msg.uid, reply };
   }
 
   async quit(): Promise<void> {

@@ -9,11 +9,12 @@
  *
  * Invariants: a visible blob is complete and durable; one stored copy per content; operations on the same id
  * (store, delete) are serialised in-process so GC cannot delete a blob that is being re-stored.
- * Side effects: files under `root`; leftover temp files older than an hour are removed by open().
+ * Side effects: files under `root`; leftover temp files older than an hour are removed by open(). read() of a small
+ * body uses synchronous file calls (SYNC_READ_MAX).
  */
 
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,6 +26,13 @@ import { KeyedLock } from './keyed-lock.js';
 const ID_RE = /^[0-9a-f]{64}$/;
 const FAN_RE = /^[0-9a-f]{2}$/;
 const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+/**
+ * read() of a body up to this size is done with synchronous calls: open + fstat + read + close of a small,
+ * usually page-cached file take ~10-30 µs on the event loop, while the promise API's four thread-pool round trips
+ * cost ~100-200 µs each time (it made POP3 RETR 1.7x slower than Dovecot). Larger bodies keep the async path so a
+ * big read never blocks the loop for long. Same trade-off as SQLite's synchronous queries.
+ */
+const SYNC_READ_MAX = 256 * 1024;
 
 function checkId(id: string): void {
   if (!ID_RE.test(id)) throw new StoreError('invalid', `not a blob id: ${JSON.stringify(id)}`);
@@ -94,6 +102,8 @@ export class FsBlobStore implements BlobStore {
 
   async read(id: string): Promise<Buffer> {
     const p = this.pathOf(id);
+    const small = readSmallSync(p, id);
+    if (small !== null) return small;
     try {
       return await readFile(p);
     } catch (e) {
@@ -266,6 +276,31 @@ export class FsBlobStore implements BlobStore {
       else await fsyncDirectory(dir);
     }
     this.knownDirs.add(dir);
+  }
+}
+
+/** The whole file when it is at most SYNC_READ_MAX bytes (read synchronously), else null (use the async path). */
+function readSmallSync(path: string, id: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if (isEnoent(e)) throw notFound(id, e);
+    throw e;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SYNC_READ_MAX) return null;
+    const buf = Buffer.allocUnsafeSlow(size); // its own memory, like readFile's result
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === size ? buf : buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
   }
 }
 

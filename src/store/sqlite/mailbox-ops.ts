@@ -142,7 +142,8 @@ export class MailboxOps {
     if (child !== undefined) throw new StoreError('in-use', `mailbox ${mb.name} has children; delete them first`);
     const uids = this.st.get('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(id) as number[];
     this.st.get('DELETE FROM mailboxes WHERE id = ?').run(id);
-    if (uids.length > 0) events.push({ kind: 'expunge', mailboxId: id, uids, modseq: mb.highestModseq + 1 });
+    // Always published, also for an empty mailbox: sessions that have it selected learn it is gone.
+    events.push({ kind: 'expunge', mailboxId: id, uids, modseq: mb.highestModseq + 1, mailboxDeleted: true });
     events.push({ kind: 'mailboxes', accountId: mb.accountId });
   }
 

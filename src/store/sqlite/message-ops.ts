@@ -9,24 +9,43 @@
  */
 
 import { StoreError } from '../../lib/errors.js';
+import { sortKeysOf, type SortKeys } from '../../mail/sort-keys.js';
 import type { Envelope, MessageStructure } from '../../mail/structure.js';
 import type {
+  BodyCacheEntry,
+  BodyCacheSummary,
   BodyInput,
+  CachedTextRow,
   CopyResult,
   DeliveryResult,
   DeliveryTarget,
   EnvelopeSummary,
+  LinePart,
   MailboxIndex,
+  FlagListing,
   FlagOperation,
+  FlagRow,
   FlagUpdate,
   MailboxChange,
   MessageSummary,
+  NumericSortKeyName,
+  SortKeyName,
+  SortKeyRow,
   StoredMessage,
   StoreFlagsResult,
 } from '../types.js';
 import { applyFlagOperation, DELETED, flagsToList, keywordsFromColumn, keywordsToColumn, parseFlags, SEEN } from './flags.js';
 import type { MailboxOps } from './mailbox-ops.js';
+import { INSERT_SORT_KEYS, insertSortKeys } from './migrations.js';
 import type { Statements } from './statements.js';
+import { subjectSearchText } from './subject-search.js';
+
+/** The system flags of each sys_flags value (five bits) as IMAP text, for FlagListing. */
+const SYSTEM_FLAG_TEXTS: readonly string[] = Array.from({ length: 32 }, (_, bits) => flagsToList(bits, '').join(' '));
+
+/** SQL for the flag text of a row (flagsToList joined by spaces): system flags by a 32-arm CASE, then keywords. */
+const SYSTEM_FLAGS_SQL = `CASE sys_flags & 31 ${SYSTEM_FLAG_TEXTS.map((t, bits) => `WHEN ${bits} THEN '${t.replace(/'/g, "''")}'`).join(' ')} END`;
+const FLAGS_SQL = `CASE WHEN keywords = '' THEN ${SYSTEM_FLAGS_SQL} WHEN sys_flags & 31 = 0 THEN keywords ELSE ${SYSTEM_FLAGS_SQL} || ' ' || keywords END`;
 
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 /** Trigram FTS can only match terms of at least three characters. */
@@ -34,6 +53,36 @@ const MIN_FTS_TERM = 3;
 
 type SummaryRaw = [uid: number, modseq: number, sys: number, keywords: string, internalDate: number, size: number];
 type EnvelopeRaw = [...SummaryRaw, envelope: string | null, structure: string | null];
+type BodyCacheRaw = [
+  ...SummaryRaw,
+  envelopeText: string | null,
+  bodyStructure: string | null,
+  body: string | null,
+  envelope: string | null,
+  structure: string | null,
+];
+
+/** The SQL expression of each sort key over `messages m LEFT JOIN body_sort_keys k` (migration 4). */
+const SORT_KEY_SQL: Record<SortKeyName, string> = {
+  arrival: 'm.internal_date',
+  // RFC 5256 §3 DATE: the sent date, else the internal date
+  date: 'coalesce(k.sent_date, m.internal_date)',
+  size: 'm.size',
+  subject: 'k.subject',
+  from: 'k.from_mailbox',
+  to: 'k.to_mailbox',
+  cc: 'k.cc_mailbox',
+  displayfrom: 'k.display_from',
+  displayto: 'k.display_to',
+};
+const SORT_KEY_FIELD: Partial<Record<SortKeyName, Exclude<keyof SortKeys, 'sentDate'>>> = {
+  subject: 'subject',
+  from: 'from',
+  to: 'to',
+  cc: 'cc',
+  displayfrom: 'displayFrom',
+  displayto: 'displayTo',
+};
 
 interface FullRow {
   mailbox_id: number;
@@ -82,6 +131,8 @@ export class MessageOps {
   constructor(
     private readonly st: Statements,
     private readonly mailboxes: MailboxOps,
+    /** Bytes 0..end of a stored blob, or null (for body_subjects; subject-search.ts). */
+    private readonly readHeader: (blobId: string, end: number) => Buffer | null = () => null,
   ) {}
 
   /** Inserts (or finds) the body row; indexes searchText the first time it is given. Returns bodies.id. */
@@ -98,6 +149,11 @@ export class MessageOps {
         .run(body.blobId, body.size, JSON.stringify(body.structure));
       id = Number(info.lastInsertRowid);
       this.st.get('INSERT INTO body_envelopes (body_id, envelope) VALUES (?, ?)').run(id, JSON.stringify(body.structure.envelope));
+      insertSortKeys(this.st.get(INSERT_SORT_KEYS), id, body.structure.envelope);
+      // The blob is durable before the store is called (SqliteStore's contract), so its header can be read here.
+      const header = this.readHeader(body.blobId, body.structure.headerEnd);
+      const subject = header === null ? undefined : subjectSearchText(header);
+      if (subject !== undefined) this.st.get('INSERT INTO body_subjects (body_id, subject) VALUES (?, ?)').run(id, subject);
     } else {
       id = existing.id;
       if (existing.indexed !== 0) return id;
@@ -286,6 +342,240 @@ export class MessageOps {
   }
 
   /**
+   * UID, modseq and flag text of a UID range; the text is built once per distinct (system bits, keywords). Each
+   * row comes back as one string "uid modseq bits keywords" (several times faster to read than four columns).
+   */
+  flagRows(mailboxId: number, from: number, to: number): FlagRow[] {
+    const rows = this.st
+      .get("SELECT uid || ' ' || modseq || ' ' || sys_flags || ' ' || keywords FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid")
+      .pluck()
+      .all(mailboxId, from, to) as string[];
+    const texts = new Map<string, string>();
+    const out: FlagRow[] = new Array<FlagRow>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const a = r.indexOf(' ');
+      const b = r.indexOf(' ', a + 1);
+      const key = r.slice(b + 1); // "bits keywords"
+      let t = texts.get(key);
+      if (t === undefined) {
+        const c = key.indexOf(' ');
+        t = flagsToList(Number(key.slice(0, c)), key.slice(c + 1)).join(' ');
+        texts.set(key, t);
+      }
+      out[i] = [Number(r.slice(0, a)), Number(r.slice(a + 1, b)), t];
+    }
+    return out;
+  }
+
+  /** Statements whose plan is checked to scan the primary key range, by SQL text (lines). */
+  private readonly keyOrdered = new Map<string, boolean>();
+
+  /**
+   * Store.listLines: the lines are made by SQLite (format() per row, group_concat), so a listing of a large
+   * mailbox costs no JavaScript per message. group_concat takes rows in the order the scan visits them: the
+   * statement is used only when its plan is a range scan of the messages' primary key (mailbox_id, uid) driving
+   * the query (the cached texts joined by their key), else null.
+   */
+  lines(
+    mailboxId: number,
+    from: number,
+    to: number,
+    format: { parts: readonly LinePart[]; separator: string; seqOffset: number; textVersion?: number },
+  ): string | null {
+    let fmt = '';
+    const args: string[] = [];
+    const texts: string[] = [];
+    for (const part of format.parts) {
+      if (typeof part === 'string') {
+        fmt += part.replace(/%/g, '%%');
+        continue;
+      }
+      fmt += part.field === 'uid' || part.field === 'seq' || part.field === 'modseq' ? '%d' : '%s';
+      switch (part.field) {
+        case 'uid':
+          args.push('m.uid');
+          break;
+        case 'seq':
+          args.push('(m.uid - @offset)');
+          break;
+        case 'modseq':
+          args.push('m.modseq');
+          break;
+        case 'flags':
+          args.push(FLAGS_SQL);
+          break;
+        default: {
+          const col = part.field === 'bodyStructure' ? 'bodystructure' : part.field;
+          const expr = `CASE WHEN c.version = @version AND c.${col} <> '' THEN c.${col} END`;
+          args.push(expr);
+          texts.push(expr);
+        }
+      }
+    }
+    if (texts.length > 0 && format.textVersion === undefined) throw new StoreError('invalid', 'cached texts need a textVersion');
+    const missing = texts.length ? `sum(${texts.map((t) => `${t} IS NULL`).join(' OR ')})` : '0';
+    const sql =
+      `SELECT ${missing}, group_concat(format(@fmt${args.map((a) => `, ${a}`).join('')}), @sep) FROM messages m` +
+      (texts.length ? ' LEFT JOIN body_imap_cache c ON c.body_id = m.body_id' : '') +
+      ' WHERE m.mailbox_id = @mailbox AND m.uid BETWEEN @from AND @to';
+    const params = { fmt, sep: format.separator, offset: format.seqOffset, version: format.textVersion ?? 0, mailbox: mailboxId, from, to };
+    let ordered = this.keyOrdered.get(sql);
+    if (ordered === undefined) {
+      const plan = this.st.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>;
+      ordered =
+        /^SEARCH m USING PRIMARY KEY \(mailbox_id=\? AND uid>\? AND uid<\?\)$/.test(plan[0]?.detail ?? '') &&
+        plan.slice(1).every((r) => /^SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)/.test(r.detail));
+      this.keyOrdered.set(sql, ordered);
+    }
+    if (!ordered) return null;
+    const [absent, text] = this.st.get(sql).raw().get(params) as [number | null, string | null];
+    if (absent) return null;
+    return text ?? '';
+  }
+
+  /**
+   * The flags of a UID range as one text (FlagListing): one aggregate over the primary-key range scan, which
+   * SQLite runs in key order (`ORDER BY` inside group_concat would add a sort; the IMAP caller checks the order).
+   * Several times faster than a row per message.
+   */
+  flagText(mailboxId: number, from: number, to: number, modseq: boolean): FlagListing {
+    const line = `uid || ' ' || ${modseq ? "modseq || ' ' || " : ''}sys_flags || ' ' || keywords`;
+    const text = this.st
+      .get(`SELECT group_concat(${line}, char(10)) FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?`)
+      .pluck()
+      .get(mailboxId, from, to) as string | null;
+    return { text: text ?? '', systemFlags: SYSTEM_FLAG_TEXTS };
+  }
+
+  /** The rows of `cols` (which must select m.uid first) for `uids`: one primary-key range when dense, else by key. */
+  private rowsFor<T>(cols: string, mailboxId: number, uids: number[]): T[] {
+    let min = uids[0]!;
+    let max = min;
+    let ascending = true;
+    for (let i = 1; i < uids.length; i++) {
+      const u = uids[i]!;
+      if (u <= uids[i - 1]!) ascending = false;
+      if (u < min) min = u;
+      if (u > max) max = u;
+    }
+    if (max - min + 1 <= 2 * uids.length) {
+      const rows = this.st.get(`${cols} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`).raw().all(mailboxId, min, max) as T[];
+      if (ascending && max - min + 1 === uids.length) return rows; // the whole range was asked
+      const wanted = new Set(uids);
+      return rows.filter((r) => wanted.has((r as unknown as [number])[0]));
+    }
+    return this.st
+      .get(`${cols} WHERE m.mailbox_id = ? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid`)
+      .raw()
+      .all(mailboxId, JSON.stringify(uids)) as T[];
+  }
+
+  /**
+   * SORT keys (migration 4's body_sort_keys with the message's own date and size). A body without a
+   * sort-keys row (none should exist) gets them computed from its envelope.
+   */
+  sortKeys(mailboxId: number, uids: number[], keys: readonly SortKeyName[]): SortKeyRow[] {
+    checkUids(uids);
+    if (uids.length === 0) return [];
+    const needBody = keys.some((k) => k !== 'arrival' && k !== 'size');
+    const cols =
+      `SELECT m.uid${keys.map((k) => `, ${SORT_KEY_SQL[k]}`).join('')}` +
+      (needBody
+        ? `, CASE WHEN k.body_id IS NULL THEN (SELECT envelope FROM body_envelopes e WHERE e.body_id = m.body_id) END
+           FROM messages m LEFT JOIN body_sort_keys k ON k.body_id = m.body_id`
+        : ' FROM messages m');
+    const rows = this.rowsFor<SortKeyRow>(cols, mailboxId, uids);
+    if (!needBody) return rows;
+    const n = keys.length + 1;
+    for (const r of rows) {
+      const env = r[n] as string | null;
+      r.length = n;
+      if (env === null) continue;
+      const k = sortKeysOf(JSON.parse(env) as Envelope);
+      keys.forEach((name, i) => {
+        const f = SORT_KEY_FIELD[name];
+        if (f !== undefined) r[i + 1] = k[f];
+        else if (name === 'date' && k.sentDate !== null) r[i + 1] = k.sentDate;
+      });
+    }
+    return rows;
+  }
+
+  /** Every UID of the mailbox in the order of numeric sort keys, ties by UID: SQLite sorts, only UIDs come back. */
+  sortedUids(mailboxId: number, criteria: ReadonlyArray<{ key: NumericSortKeyName; reverse: boolean }>): number[] {
+    const order = criteria.map((c) => `${SORT_KEY_SQL[c.key]}${c.reverse ? ' DESC' : ''}`).join(', ');
+    const join = criteria.some((c) => c.key === 'date') ? ' LEFT JOIN body_sort_keys k ON k.body_id = m.body_id' : '';
+    return this.st
+      .get(`SELECT m.uid FROM messages m${join} WHERE m.mailbox_id = ? ORDER BY ${order ? order + ', ' : ''}m.uid`)
+      .pluck()
+      .all(mailboxId) as number[];
+  }
+
+  /**
+   * Summaries with the cached wire texts of `version` ('' and other versions read as null); the envelope
+   * and/or the structure are read only for the rows that miss a text that needs them.
+   */
+  bodyCache(mailboxId: number, uids: number[], version: number, want: { envelope: boolean; structure: boolean }): BodyCacheSummary[] {
+    checkUids(uids);
+    if (uids.length === 0) return [];
+    const v = Number(version) | 0;
+    const text = (col: string): string => `CASE WHEN c.version = ${v} AND c.${col} <> '' THEN c.${col} END`;
+    const envelope = want.envelope
+      ? `CASE WHEN c.version IS NOT ${v} OR coalesce(c.envelope, '') = '' THEN (SELECT envelope FROM body_envelopes e WHERE e.body_id = m.body_id) END`
+      : 'NULL';
+    const structure = want.structure
+      ? `CASE WHEN c.version IS NOT ${v} OR coalesce(c.bodystructure, '') = '' OR coalesce(c.body, '') = '' ` +
+        'THEN (SELECT structure FROM bodies b WHERE b.id = m.body_id) END'
+      : 'NULL';
+    const cols = `SELECT m.uid, m.modseq, m.sys_flags, m.keywords, m.internal_date, m.size,
+                         ${want.envelope ? text('envelope') : 'NULL'}, ${want.structure ? `${text('bodystructure')}, ${text('body')}` : 'NULL, NULL'},
+                         ${envelope}, ${structure}
+                  FROM messages m LEFT JOIN body_imap_cache c ON c.body_id = m.body_id`;
+    const rows = this.rowsFor<BodyCacheRaw>(cols, mailboxId, uids);
+    const out: BodyCacheSummary[] = new Array<BodyCacheSummary>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = {
+        uid: r[0],
+        modseq: r[1],
+        flags: flagsToList(r[2], r[3]),
+        internalDate: new Date(r[4]),
+        size: r[5],
+        envelopeText: r[6],
+        bodyStructure: r[7],
+        body: r[8],
+        envelope: r[9] === null ? null : (JSON.parse(r[9]) as Envelope),
+        structure: r[10] === null ? null : (JSON.parse(r[10]) as MessageStructure),
+      };
+    }
+    return out;
+  }
+
+  /** Only the cached texts (CachedTextRow): one narrow range read, no JSON and no summary per row. */
+  cachedTexts(mailboxId: number, uids: number[], version: number, want: { envelope: boolean; bodyStructure: boolean; body: boolean }): CachedTextRow[] {
+    checkUids(uids);
+    if (uids.length === 0) return [];
+    const v = Number(version) | 0;
+    const text = (asked: boolean, col: string): string => (asked ? `CASE WHEN c.version = ${v} AND c.${col} <> '' THEN c.${col} END` : 'NULL');
+    const cols = `SELECT m.uid, ${text(want.envelope, 'envelope')}, ${text(want.bodyStructure, 'bodystructure')}, ${text(want.body, 'body')}
+                  FROM messages m LEFT JOIN body_imap_cache c ON c.body_id = m.body_id`;
+    return this.rowsFor<CachedTextRow>(cols, mailboxId, uids);
+  }
+
+  putBodyCache(mailboxId: number, version: number, entries: readonly BodyCacheEntry[]): void {
+    // Columns not given keep their text when the entry has the same version; another version is replaced whole.
+    const keep = (col: string): string =>
+      `${col} = coalesce(excluded.${col}, CASE WHEN body_imap_cache.version = excluded.version THEN body_imap_cache.${col} END)`;
+    const put = this.st.get(
+      'INSERT INTO body_imap_cache (body_id, version, envelope, bodystructure, body) ' +
+        'SELECT body_id, ?, ?, ?, ? FROM messages WHERE mailbox_id = ? AND uid = ? ' +
+        `ON CONFLICT (body_id) DO UPDATE SET ${keep('envelope')}, ${keep('bodystructure')}, ${keep('body')}, version = excluded.version`,
+    );
+    for (const e of entries) put.run(version, e.envelope ?? null, e.bodyStructure ?? null, e.body ?? null, mailboxId, e.uid);
+  }
+
+  /**
    * RFC 3501 §6.4.6 STORE with RFC 7162 §3.1.3 UNCHANGEDSINCE: a message whose modseq is above
    * unchangedSince is not changed and is reported in `modified`. Only messages whose flags really change get a
    * new modseq and appear in `updated`.
@@ -387,6 +677,25 @@ export class MessageOps {
       .get('SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid')
       .pluck()
       .all(mailboxId, sinceModseq) as number[];
+  }
+
+  /**
+   * Candidate UIDs for SEARCH SUBJECT (Store.searchSubject): one scan of the mailbox joined with body_subjects.
+   * Also candidates: bodies without a row, and messages whose per-recipient prefix could change how the header
+   * parses (MessageFields.header reads prefix + header): one that mentions "subject", does not end with a line
+   * feed or holds an empty line (which would end the header block).
+   */
+  searchSubject(mailboxId: number, value: string): number[] {
+    return this.st
+      .get(
+        `SELECT m.uid FROM messages m LEFT JOIN body_subjects s ON s.body_id = m.body_id
+         WHERE m.mailbox_id = ? AND (instr(s.subject, ?) > 0 OR s.body_id IS NULL
+           OR (m.prefix <> '' AND (m.prefix LIKE '%subject%' OR substr(m.prefix, -1) <> char(10)
+             OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0)))
+         ORDER BY m.uid`,
+      )
+      .pluck()
+      .all(mailboxId, value.toLowerCase()) as number[];
   }
 
   /**

@@ -8,10 +8,29 @@
 
 import type BetterSqlite3 from 'better-sqlite3';
 import { UserError } from '../../lib/errors.js';
+import type { Envelope } from '../../mail/structure.js';
+import { sortKeysOf } from '../../mail/sort-keys.js';
+import { subjectSearchText } from './subject-search.js';
 
 type Db = BetterSqlite3.Database;
 
-export type Migration = (db: Db) => void;
+/** What a migration may need besides the database: the header bytes of a stored body (migration 6). */
+export interface MigrationContext {
+  /** Bytes 0..end of the blob `blobId`, or null when it cannot be read. Absent: such backfills are skipped. */
+  readHeader?: (blobId: string, end: number) => Buffer | null;
+}
+
+export type Migration = (db: Db, ctx?: MigrationContext) => void;
+
+/** Writes a body's sort keys (migration 4's table); used by the migration and at delivery. */
+export const INSERT_SORT_KEYS =
+  'INSERT OR REPLACE INTO body_sort_keys (body_id, sent_date, subject, from_mailbox, to_mailbox, cc_mailbox, display_from, display_to) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+
+export function insertSortKeys(stmt: BetterSqlite3.Statement, bodyId: number, envelope: Envelope | null): void {
+  const k = sortKeysOf(envelope);
+  stmt.run(bodyId, k.sentDate, k.subject, k.from, k.to, k.cc, k.displayFrom, k.displayTo);
+}
 
 export const MIGRATIONS: readonly Migration[] = [
   // 1: initial schema
@@ -173,10 +192,88 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bans_expiry ON bans(expires_at);
     `);
   },
+  // 4: per body, the RFC 5256 SORT keys taken from the envelope (sent date, base subject, first From/To/Cc
+  // mailbox, RFC 5957 display names: mail/sort-keys.ts), so SORT reads columns instead of parsing every Date
+  // and Subject; computed here for the bodies stored before. And a cache of the IMAP ENVELOPE, BODYSTRUCTURE and
+  // BODY wire forms, filled lazily by the IMAP layer (with the version of its encoder) on the first FETCH of a body.
+  (db) => {
+    db.exec(`
+      CREATE TABLE body_sort_keys (
+        body_id INTEGER PRIMARY KEY REFERENCES bodies(id) ON DELETE CASCADE,
+        sent_date INTEGER,
+        subject TEXT NOT NULL,
+        from_mailbox TEXT NOT NULL,
+        to_mailbox TEXT NOT NULL,
+        cc_mailbox TEXT NOT NULL,
+        display_from TEXT NOT NULL,
+        display_to TEXT NOT NULL
+      );
+      CREATE TABLE body_imap_cache (
+        body_id INTEGER PRIMARY KEY REFERENCES bodies(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        envelope TEXT,
+        bodystructure TEXT,
+        body TEXT
+      );
+    `);
+    const page = db.prepare('SELECT body_id, envelope FROM body_envelopes WHERE body_id > ? ORDER BY body_id LIMIT 2000');
+    const insert = db.prepare(INSERT_SORT_KEYS);
+    let last = 0;
+    for (;;) {
+      const rows = page.all(last) as Array<{ body_id: number; envelope: string | null }>;
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        insertSortKeys(insert, r.body_id, r.envelope === null ? null : (JSON.parse(r.envelope) as Envelope | null));
+        last = r.body_id;
+      }
+    }
+  },
+  // 5: the \Recent watermark of RFC 3501 §2.3.2 (select-ops.ts): messages with UID ≥ first_recent_uid are
+  // \Recent for the next session to claim them. Existing mail is not recent. And two partial indexes, of the
+  // messages with keywords and of the unseen ones (\Seen is bit 1 of sys_flags, flags.ts), so SELECT finds the
+  // keywords in use and the first unseen message without scanning the mailbox.
+  (db) => {
+    db.exec(`
+      ALTER TABLE mailboxes ADD COLUMN first_recent_uid INTEGER NOT NULL DEFAULT 0;
+      UPDATE mailboxes SET first_recent_uid = uid_next;
+      CREATE INDEX messages_keywords ON messages(mailbox_id, keywords) WHERE keywords <> '';
+      CREATE INDEX messages_unseen ON messages(mailbox_id, uid) WHERE (sys_flags & 1) = 0;
+    `);
+  },
+  // 6: per body, the lower-cased decoded Subject values that SEARCH SUBJECT scans (subject-search.ts), so it no
+  // longer asks the full-text index (which answers in ~150 ms for any term, and not at all for terms under three
+  // characters) or parses the header of every message. Filled here from the blobs' header bytes for the bodies
+  // stored before; bodies without a row are always candidates.
+  (db, ctx) => {
+    db.exec(`
+      CREATE TABLE body_subjects (
+        body_id INTEGER PRIMARY KEY REFERENCES bodies(id) ON DELETE CASCADE,
+        subject TEXT
+      );
+    `);
+    const read = ctx?.readHeader;
+    if (read === undefined) return;
+    const page = db
+      .prepare("SELECT id, blob_id, json_extract(structure, '$.headerEnd') FROM bodies WHERE id > ? ORDER BY id LIMIT 1000")
+      .raw();
+    const insert = db.prepare('INSERT INTO body_subjects (body_id, subject) VALUES (?, ?)');
+    let last = 0;
+    for (;;) {
+      const rows = page.all(last) as Array<[number, string, number | null]>;
+      if (rows.length === 0) break;
+      for (const [id, blobId, headerEnd] of rows) {
+        last = id;
+        if (typeof headerEnd !== 'number' || headerEnd < 0) continue;
+        const header = read(blobId, headerEnd);
+        const text = header === null ? undefined : subjectSearchText(header);
+        if (text !== undefined) insert.run(id, text);
+      }
+    }
+  },
 ];
 
 /** Brings the database to the latest schema version; refuses a database newer than this code. */
-export function migrate(db: Db): void {
+export function migrate(db: Db, ctx: MigrationContext = {}): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new UserError(
@@ -186,7 +283,7 @@ export function migrate(db: Db): void {
   for (let v = current; v < MIGRATIONS.length; v++) {
     const step = MIGRATIONS[v]!;
     db.transaction(() => {
-      step(db);
+      step(db, ctx);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

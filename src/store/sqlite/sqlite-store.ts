@@ -22,23 +22,33 @@ import type {
   AccountInput,
   AccountPatch,
   Alias,
+  BodyCacheEntry,
+  BodyCacheSummary,
   BodyInput,
+  CachedTextRow,
   CopyResult,
   DeliveryResult,
   DeliveryTarget,
   EnvelopeSummary,
+  LinePart,
   MailboxIndex,
   Domain,
   DomainInput,
   FlagOperation,
+  FlagListing,
+  FlagRow,
   Mailbox,
   MailboxChange,
   MailboxStatus,
+  MaildropEntry,
   MessageSummary,
   QueueEntry,
   QueueEntryInput,
   QueueState,
   RecipientState,
+  NumericSortKeyName,
+  SortKeyName,
+  SortKeyRow,
   SpecialUse,
   Store,
   StoredMessage,
@@ -48,11 +58,14 @@ import { AbuseOps } from './abuse-ops.js';
 import { AccountOps } from './account-ops.js';
 import { GroupCommit } from './group-commit.js';
 import { MailboxOps } from './mailbox-ops.js';
+import { MaildropOps } from './maildrop-ops.js';
 import { MemoryChangeFeed } from './memory-change-feed.js';
 import { MessageOps } from './message-ops.js';
 import { migrate } from './migrations.js';
 import { QueueOps } from './queue-ops.js';
+import { SelectOps } from './select-ops.js';
 import { Statements, type Db } from './statements.js';
+import { readHeaderSync } from './subject-search.js';
 
 export interface SqliteStoreOptions {
   /** Data directory: holds pochta.db and, unless blobDir is given, blobs/. Created if missing. */
@@ -79,7 +92,11 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     // NORMAL, is what buys throughput.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    // Reads only: a 64 MiB page cache (SQLite's default is 2 MiB) keeps a large mailbox's flag rows and cached
+    // IMAP texts between commands (a FETCH ENVELOPE of 100,000 messages reads ~50 MB of them); it grows only as
+    // pages are read. Durability (WAL, synchronous=FULL above) is unaffected.
+    db.pragma('cache_size = -65536');
+    migrate(db, { readHeader: (blobId, end) => readHeaderSync(blobs.pathOf(blobId), end) });
   } catch (e) {
     db.close();
     throw e;
@@ -95,6 +112,8 @@ export class SqliteStore implements Store {
   private readonly messageOps: MessageOps;
   private readonly queueOps: QueueOps;
   private readonly abuseOps: AbuseOps;
+  private readonly selectOps: SelectOps;
+  private readonly maildropOps: MaildropOps;
   private readonly batcher: GroupCommit;
   private closed = false;
 
@@ -106,9 +125,11 @@ export class SqliteStore implements Store {
     this.st = new Statements(db);
     this.mailboxOps = new MailboxOps(this.st);
     this.accountOps = new AccountOps(this.st, this.mailboxOps);
-    this.messageOps = new MessageOps(this.st, this.mailboxOps);
+    this.messageOps = new MessageOps(this.st, this.mailboxOps, (blobId, end) => readHeaderSync(blobs.pathOf(blobId), end));
     this.queueOps = new QueueOps(this.st);
     this.abuseOps = new AbuseOps(this.st);
+    this.selectOps = new SelectOps(this.st);
+    this.maildropOps = new MaildropOps(this.st);
     this.batcher = new GroupCommit(db, (events) => this.publish(events), groupCommit);
   }
 
@@ -222,7 +243,7 @@ export class SqliteStore implements Store {
     this.write(() => this.mailboxOps.setSubscribed(accountId, name, subscribed));
   }
   async getMailboxStatus(id: number): Promise<MailboxStatus> {
-    return this.read(() => this.mailboxOps.status(id));
+    return this.read(() => ({ ...this.mailboxOps.status(id), recent: this.selectOps.recentCount(id) }));
   }
   async getUsage(accountId: number): Promise<{ bytes: number; messages: number }> {
     return this.read(() => this.mailboxOps.usage(accountId));
@@ -255,11 +276,56 @@ export class SqliteStore implements Store {
   async getMessages(mailboxId: number, uids: number[]): Promise<StoredMessage[]> {
     return this.read(() => this.messageOps.get(mailboxId, uids));
   }
-  async getMailboxIndex(mailboxId: number): Promise<MailboxIndex> {
+  async listMaildrop(mailboxId: number): Promise<MaildropEntry[]> {
+    return this.read(() => this.maildropOps.list(mailboxId));
+  }
+  async getMailboxIndex(mailboxId: number, opts?: { uids?: boolean }): Promise<MailboxIndex> {
+    if (opts?.uids === false) return this.read(() => ({ uids: [], ...this.selectOps.flagIndex(mailboxId) }));
     return this.read(() => this.messageOps.index(mailboxId));
+  }
+  async getMailboxUids(mailboxId: number): Promise<Uint32Array> {
+    return this.read(() => this.selectOps.uids(mailboxId));
+  }
+  async claimRecent(mailboxId: number, opts: { claim: boolean; upTo?: number }): Promise<{ from: number; to: number }> {
+    if (!opts.claim) return this.read(() => this.selectOps.recent(mailboxId, opts));
+    return this.write(() => this.selectOps.recent(mailboxId, opts));
   }
   async getEnvelopes(mailboxId: number, uids: number[]): Promise<EnvelopeSummary[]> {
     return this.read(() => this.messageOps.envelopes(mailboxId, uids));
+  }
+  async listFlags(mailboxId: number, range: { uidFrom: number; uidTo: number }): Promise<FlagRow[]> {
+    return this.read(() => this.messageOps.flagRows(mailboxId, range.uidFrom, range.uidTo));
+  }
+  async listLines(
+    mailboxId: number,
+    range: { uidFrom: number; uidTo: number },
+    format: { parts: readonly LinePart[]; separator: string; seqOffset: number; textVersion?: number },
+  ): Promise<string | null> {
+    return this.read(() => this.messageOps.lines(mailboxId, range.uidFrom, range.uidTo, format));
+  }
+  async listFlagText(mailboxId: number, range: { uidFrom: number; uidTo: number }, opts: { modseq: boolean }): Promise<FlagListing> {
+    return this.read(() => this.messageOps.flagText(mailboxId, range.uidFrom, range.uidTo, opts.modseq));
+  }
+  async getSortKeys(mailboxId: number, uids: number[], keys: readonly SortKeyName[]): Promise<SortKeyRow[]> {
+    return this.read(() => this.messageOps.sortKeys(mailboxId, uids, keys));
+  }
+  async getSortedUids(mailboxId: number, criteria: ReadonlyArray<{ key: NumericSortKeyName; reverse: boolean }>): Promise<number[]> {
+    return this.read(() => this.messageOps.sortedUids(mailboxId, criteria));
+  }
+  async getBodyCache(mailboxId: number, uids: number[], version: number, want: { envelope: boolean; structure: boolean }): Promise<BodyCacheSummary[]> {
+    return this.read(() => this.messageOps.bodyCache(mailboxId, uids, version, want));
+  }
+  async getCachedTexts(
+    mailboxId: number,
+    uids: number[],
+    version: number,
+    want: { envelope: boolean; bodyStructure: boolean; body: boolean },
+  ): Promise<CachedTextRow[]> {
+    return this.read(() => this.messageOps.cachedTexts(mailboxId, uids, version, want));
+  }
+  async putBodyCache(mailboxId: number, version: number, entries: readonly BodyCacheEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.write(() => this.messageOps.putBodyCache(mailboxId, version, entries));
   }
   async storeFlags(
     mailboxId: number,
@@ -288,6 +354,9 @@ export class SqliteStore implements Store {
   }
   async vanishedSince(mailboxId: number, sinceModseq: number): Promise<number[]> {
     return this.read(() => this.messageOps.vanishedSince(mailboxId, sinceModseq));
+  }
+  async searchSubject(mailboxId: number, value: string): Promise<number[]> {
+    return this.read(() => this.messageOps.searchSubject(mailboxId, value));
   }
   async searchText(mailboxId: number, terms: string[], field: 'body' | 'text'): Promise<number[]> {
     return this.read(() => this.messageOps.searchText(mailboxId, terms, field));

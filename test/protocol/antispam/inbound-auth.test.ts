@@ -261,6 +261,54 @@ describe('inbound authentication (SPF, DKIM, DMARC, ARC) against the fake DNS', 
     });
   });
 
+  // Issue 7 "Bad input": each of these ends in a defined result, in bounded time, never a throw.
+  describe('bad input', () => {
+    const DEFINED = ['pass', 'fail', 'softfail', 'neutral', 'none', 'permerror', 'temperror'];
+
+    it('reports permerror for two SPF records (RFC 7208 §4.5) and for an unknown mechanism', async () => {
+      dns.add('sender.test', 'TXT', `v=spf1 ip4:${IP} -all`);
+      dns.add('sender.test', 'TXT', 'v=spf1 -all');
+      assert.equal((await check(message('a@sender.test'), 'a@sender.test')).spf, 'permerror');
+      dns.remove('sender.test');
+      dns.add('sender.test', 'TXT', `v=spf1 frobnicate:${IP} %{z}bad -all`);
+      assert.equal((await check(message('a@sender.test'), 'a@sender.test')).spf, 'permerror');
+    });
+
+    it('ends a CNAME loop on the SPF and DMARC names with a defined result', async () => {
+      dns.add('sender.test', 'CNAME', 'loop.sender.test');
+      dns.add('loop.sender.test', 'CNAME', 'sender.test');
+      dns.add('_dmarc.sender.test', 'CNAME', '_dmarc.sender.test');
+      const t0 = Date.now();
+      const r = await check(message('a@sender.test'), 'a@sender.test');
+      assert.ok(DEFINED.includes(r.spf), r.spf);
+      assert.notEqual(r.spf, 'pass');
+      assert.ok(Date.now() - t0 < 4000);
+    });
+
+    it('gives a defined, non-pass DKIM result for a huge key record, in bounded time', async () => {
+      // 30 kB of key material where a 2048-bit RSA key has 392 bytes.
+      const huge = Buffer.alloc(30_000, 0x5a).toString('base64');
+      dns.add('huge._domainkey.sender.test', 'TXT', `v=DKIM1; k=rsa; p=${huge}`);
+      const msg = await signed('sender.test', message('a@sender.test', 'huge key'));
+      const resigned = Buffer.from(msg.toString('latin1').replace(/s=s1;/, 's=huge;'), 'latin1');
+      const t0 = Date.now();
+      const r = await check(resigned, 'a@sender.test');
+      const d = r.dkim.find((x) => x.selector === 'huge');
+      assert.ok(d !== undefined, JSON.stringify(r.dkim));
+      assert.notEqual(d.result, 'pass');
+      assert.ok(['neutral', 'fail', 'permerror', 'temperror', 'policy', 'none'].includes(d.result), d.result);
+      assert.ok(Date.now() - t0 < 5000);
+    });
+
+    it('treats a DMARC record without v=DMARC1 first, or with a bad p=, as a defined result', async () => {
+      dns.add('sender.test', 'TXT', 'v=spf1 -all');
+      dns.add('_dmarc.sender.test', 'TXT', 'p=reject; v=DMARC1');
+      const r1 = await check(message('a@sender.test'), 'a@sender.test');
+      assert.ok(r1.dmarc === null || typeof r1.dmarc.result === 'string');
+      assert.notEqual(decideAuthPolicy(r1, policy).kind, 'reject');
+    });
+  });
+
   it('bounds the whole run: every method temperror after timeoutMs', async () => {
     dns.setTimeout('sender.test');
     dns.setTimeout('_dmarc.sender.test');

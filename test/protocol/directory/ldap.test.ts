@@ -33,6 +33,10 @@ ldap_base_dn = "${LDAP_BASE}"
 ldap_cache_ttl = 0
 ldap_timeout = 2
 ldap_pool_size = 2
+
+# Every login reaches slapd here (the login cache has its own test: ldap-auth-cache.test.ts).
+[imap]
+auth_cache_ttl = 0
 `,
   });
 });
@@ -108,6 +112,23 @@ describe('LDAP directory over the protocols', () => {
     assert.equal(await inboxCount('alice@example.org'), before.alice + 1);
     assert.equal(await inboxCount('bob@example.org'), before.bob + 1);
     assert.equal(await inboxCount('carol@example.org'), before.carol + 1);
+  });
+
+  it('creates the mailbox of an LDAP user on first delivery, before any login', async () => {
+    assert.equal(await srv.store.getAccount('dave@example.org'), null);
+    const c = await smtpSession(srv.port('smtp'));
+    await c.cmd('MAIL FROM:<sender@example.net>', /^250 /);
+    assert.match(await c.cmd('RCPT TO:<dave@example.org>', /^\d{3} /), /^250 /);
+    await c.cmd('DATA', /^354 /);
+    await c.cmd('Subject: welcome\r\n\r\nhello dave\r\n.', /^250 /);
+    c.close();
+    assert.equal((await srv.store.getAccount('dave@example.org'))?.passwordHash, '{EXTERNAL}ldap');
+    assert.equal(await inboxCount('dave@example.org'), 1);
+    const i = await LineClient.connect(srv.port('imap'));
+    await i.until(/^\* OK/);
+    assert.match(await i.cmd('d1 LOGIN dave@example.org dave-ldap-pw', /^d1 /), /^d1 OK/m);
+    assert.match(await i.cmd('d2 SELECT INBOX', /^d2 /), /^\* 1 EXISTS/m);
+    i.close();
   });
 
   it('refuses LDAP injection in a login and in a recipient', async () => {

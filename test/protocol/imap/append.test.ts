@@ -20,7 +20,7 @@ describe('IMAP APPEND', () => {
     assert.match(r.tagged, /^A1 OK \[APPENDUID \d+ 1\]/);
     await c.command('SELECT Drafts');
     const f = await c.command('FETCH 1 (FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
-    assert.equal(f.lines[0], '* 1 FETCH (FLAGS (\\Seen \\Draft) INTERNALDATE "05-Jan-2023 09:11:12 +0000" BODY[HEADER.FIELDS (SUBJECT)] {21}\r\nSubject: appended\r\n\r\n)');
+    assert.equal(f.lines[0], '* 1 FETCH (FLAGS (\\Seen \\Draft \\Recent) INTERNALDATE "05-Jan-2023 09:11:12 +0000" BODY[HEADER.FIELDS (SUBJECT)] {21}\r\nSubject: appended\r\n\r\n)');
     await c.close();
   });
 
@@ -31,7 +31,7 @@ describe('IMAP APPEND', () => {
     const b = rawMessage('m2');
     c.write(`A9 APPEND INBOX {${a.length}+}\r\n${a} (\\Flagged) {${b.length}+}\r\n${b}\r\n`);
     const r = await c.until('A9');
-    assert.deepEqual(r.lines, ['* 2 EXISTS']);
+    assert.deepEqual(r.lines, ['* 2 EXISTS', '* 2 RECENT']); // RFC 3501 §7.3.2
     assert.match(r.tagged, /^A9 OK \[APPENDUID \d+ 1,2\]/);
     await c.close();
   });

@@ -21,9 +21,10 @@ describe('IMAP IDLE', () => {
     const t0 = Date.now();
     await deliver(srv.store, USER, rawMessage('second'));
     assert.equal(await c.readResponse(1000), '* 2 EXISTS');
+    assert.equal(await c.readResponse(1000), '* 2 RECENT'); // c claimed message 1 at SELECT and, selected first, message 2
     assert.ok(Date.now() - t0 < 1000);
     await d.command('STORE 1 +FLAGS (\\Deleted)');
-    assert.equal(await c.readResponse(1000), '* 1 FETCH (UID 1 FLAGS (\\Deleted))');
+    assert.equal(await c.readResponse(1000), '* 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))');
     await d.command('EXPUNGE');
     assert.equal(await c.readResponse(1000), '* 1 EXPUNGE');
     c.write('DONE\r\n');

@@ -42,7 +42,7 @@ describe('IMAP SEARCH / SORT / THREAD', () => {
     assert.deepEqual((await c.command('SEARCH NOT (FLAGGED) 2:*')).lines, ['* SEARCH 3']);
     assert.deepEqual((await c.command('UID SEARCH UID 2:3 LARGER 1')).lines, ['* SEARCH 2 3']);
     assert.deepEqual((await c.command('SEARCH SMALLER 1')).lines, ['* SEARCH']);
-    assert.deepEqual((await c.command('SEARCH ALL NEW')).lines, ['* SEARCH']);
+    assert.deepEqual((await c.command('SEARCH ALL NEW')).lines, ['* SEARCH 2 3']); // RFC 3501: NEW = RECENT UNSEEN; this SELECT claimed all
   });
 
   it('dates: internal (BEFORE/ON/SINCE) and sent (SENTON/SENTSINCE)', async () => {

@@ -29,6 +29,35 @@ test('autologout after pop3.idle_timeout closes the session and deletes nothing'
   }
 });
 
+test('a client that stops reading in the middle of a RETR is logged out too (the maildrop is freed)', async () => {
+  const srv = await startServer({
+    listeners: [{ protocol: 'pop3', tls: 'starttls', extra: 'allow_plaintext_auth = true\n' }],
+    users: [{ address: 'a@example.org', password: PW }],
+    toml: '[pop3]\nidle_timeout = 1\n',
+  });
+  const big = `Subject: big\r\n\r\n${`${'y'.repeat(98)}\r\n`.repeat(80_000)}`; // 8 MB: more than the socket buffers hold
+  const login = async (): Promise<[Wire, string]> => {
+    const w = await Wire.connect(srv.port('pop3'));
+    await w.line();
+    await w.cmd('USER a@example.org');
+    return [w, await w.cmd(`PASS ${PW}`)];
+  };
+  try {
+    await seedInbox(srv.store, 'a@example.org', [big]);
+    const [w, ok] = await login();
+    assert.match(ok, /^\+OK/);
+    w.socket.pause();
+    w.send('RETR 1\r\n');
+    await new Promise((r) => setTimeout(r, 2500));
+    const [other, reply] = await login();
+    assert.match(reply, /^\+OK/, 'the stalled session was logged out and released the maildrop');
+    other.socket.destroy();
+    w.socket.destroy();
+  } finally {
+    await srv.close();
+  }
+});
+
 test('failed logins are answered with [AUTH], slowed down after two, and the session closed after three', async () => {
   const srv = await startServer({
     listeners: [{ protocol: 'pop3', tls: 'starttls', extra: 'allow_plaintext_auth = true\n' }],

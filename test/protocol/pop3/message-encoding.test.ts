@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pop3Encoder, servedSize } from '../../../src/protocols/pop3/message-encoding.js';
+import { Pop3Encoder, encodeCanonicalReply, servedSize } from '../../../src/protocols/pop3/message-encoding.js';
 import { parseCommandLine, parseMessageNumber, uidlOf } from '../../../src/protocols/pop3/parser.js';
 
 function encode(chunks: string[], top?: number): string {
@@ -33,6 +33,20 @@ test('bare LF becomes CRLF, leading dots are stuffed, the last line is terminate
   for (const [input, wire] of cases) {
     assert.equal(encode([input]), wire, JSON.stringify(input));
     assert.equal(servedSize(Buffer.from(input, 'latin1')), Buffer.byteLength(unstuff(wire), 'latin1'), JSON.stringify(input));
+  }
+});
+
+test('the RETR fast path for CRLF bodies stuffs exactly like the encoder and adds the terminator once', () => {
+  const bodies = ['', '.\r\n', '..\r\n', 'a\r\n', '.a\r\n.\r\n..b\r\nc.d\r\n', 'x\r\n.\r\n.\r\n.y\r\n', '\r\n.\r\n'];
+  for (const body of bodies) {
+    assert.equal(servedSize(Buffer.from(body, 'latin1')), body.length, `${JSON.stringify(body)} is canonical`);
+    const head = 'S: +OK\r\nP: prefix\r\n';
+    const wire = encodeCanonicalReply(Buffer.from(head, 'latin1'), Buffer.from(body, 'latin1')).toString('latin1');
+    assert.equal(wire, head + encode([body]) + '.\r\n', JSON.stringify(body));
+    // The same reply from a status string into memory from a pool: exactly the reply's length, bytes identical.
+    const pool = Buffer.alloc(1024, 0x21);
+    const pooled = encodeCanonicalReply(head, Buffer.from(body, 'latin1'), (n) => pool.subarray(0, n));
+    assert.equal(pooled.toString('latin1'), wire);
   }
 });
 

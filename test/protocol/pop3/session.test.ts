@@ -5,7 +5,7 @@ import { Wire, seedInbox } from './pop3-wire.js';
 import type { MailboxChange } from '../../../src/store/types.js';
 
 const PW = 'correct horse battery';
-const users = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].map((u) => ({ address: `${u}@example.org`, password: PW }));
+const users = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'].map((u) => ({ address: `${u}@example.org`, password: PW }));
 
 let srv: TestServer;
 /** listener 0: STLS with allow_plaintext_auth; 1: implicit TLS; 2: STLS without plaintext auth. */
@@ -288,6 +288,28 @@ test('pipelined commands are answered in order', async () => {
   assert.match(await w.line(), /^\+OK \d+ octets$/);
   assert.match((await w.multi()).toString(), /Body of message 1\./);
   assert.equal(await w.line(), '+OK');
+  assert.match(await w.line(), /^\+OK/);
+  await w.closedByServer();
+});
+
+test('pipelined RETRs of many large messages each get their own bytes (reply memory is reused only after its write)', async () => {
+  // 24 × ~200 KB (more than the kernel buffers), all requested at once while the client does not read: replies
+  // queue behind the socket, so a reply buffer given back before its write is done would show another message's
+  // bytes here.
+  const body = (n: number): string =>
+    Array.from({ length: 2600 }, (_, i) => `${i % 50 === 0 ? '.' : ''}message ${n} line ${i} ${'x'.repeat(60)}\r\n`).join('');
+  const msgs = Array.from({ length: 24 }, (_, n) => `Subject: big ${n + 1}\r\n\r\n${body(n + 1)}`);
+  await seedInbox(srv.store, 'l@example.org', msgs);
+  const w = await login('l');
+  w.socket.pause(); // the client stops reading: the server's writes stay queued
+  w.send(`${msgs.map((_, i) => `RETR ${i + 1}\r\n`).join('')}QUIT\r\n`);
+  await new Promise((r) => setTimeout(r, 200));
+  w.socket.resume();
+  for (let i = 0; i < msgs.length; i++) {
+    assert.match(await w.line(), /^\+OK \d+ octets$/);
+    const got = (await w.multi()).toString('latin1').replace(/^\.\./gm, '.');
+    assert.ok(got.endsWith(msgs[i]!), `RETR ${i + 1} carries message ${i + 1}`);
+  }
   assert.match(await w.line(), /^\+OK/);
   await w.closedByServer();
 });

@@ -16,5 +16,5 @@ test('reports changed keys by path and listeners as one list', () => {
 test('a computed default that changes with its source is reported', () => {
   const a = parseConfig('[server]\nhostname = "a.test"', '/p/pochta.toml');
   const b = parseConfig('[server]\nhostname = "b.test"', '/p/pochta.toml');
-  assert.deepEqual(diffConfig(a, b), ['server.hostname', 'smtp.greeting']);
+  assert.deepEqual(diffConfig(a, b), ['server.hostname', 'smtp.greeting', 'srs.domain']);
 });

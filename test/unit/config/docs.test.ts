@@ -13,7 +13,7 @@ test('every key has a type, a default or "required", and a doc line', () => {
   const sections = describeConfig();
   assert.deepEqual(
     sections.map((s) => s.name),
-    ['server', 'listeners', 'tls', 'dns', 'smtp', 'relay', 'antispam', 'queue', 'imap', 'pop3', 'log', 'directory'],
+    ['server', 'listeners', 'tls', 'dns', 'smtp', 'relay', 'antispam', 'queue', 'srs', 'imap', 'pop3', 'log', 'directory'],
   );
   for (const d of sections.flatMap((s) => s.keys)) {
     assert.ok(d.doc.length > 10, `${d.path} has no doc`);

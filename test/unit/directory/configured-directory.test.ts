@@ -1,7 +1,7 @@
 /**
  * ConfiguredDirectory with an in-process DirectorySource (a plain implementation of the interface, the
  * way tests of the internal directory use a real temp store): provisioning, routing per domain, groups,
- * temporary failures as MailErrors, and the one-authority-per-domain rule.
+ * temporary failures as MailErrors, the one-authority-per-domain rule, and the login cache.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,7 +21,9 @@ class TableSource implements DirectorySource {
     private readonly users: Record<string, { password: string; addresses: string[] }>,
     private readonly groups: Record<string, string[]>,
   ) {}
+  verifies = 0;
   async verify(login: string, password: string): Promise<DirectoryUser | null> {
+    this.verifies++;
     if (this.down) throw new SourceUnavailableError('down');
     const u = this.find(login);
     return u !== null && u.password === password ? { address: u.addresses[0] as string, addresses: u.addresses } : null;
@@ -117,11 +119,41 @@ test('a disabled provisioned account is refused even with the right password', a
 test('a source that cannot answer gives temporary MailErrors: 454 for logins, 451 4.4.3 for recipients', async () => {
   src.down = true;
   try {
-    await assert.rejects(dir.authenticate('alice@corp.example', 'alice-pw'), (e: unknown) => e instanceof MailError && e.temporary && e.code === 454 && e.enhanced === '4.7.0');
+    // A password not in the login cache (the cache has its own test below) must ask the source.
+    await assert.rejects(dir.authenticate('alice@corp.example', 'alice-pw-2'), (e: unknown) => e instanceof MailError && e.temporary && e.code === 454 && e.enhanced === '4.7.0');
     await assert.rejects(dir.resolveRecipient('alice@corp.example'), (e: unknown) => e instanceof MailError && e.temporary && e.code === 451 && e.enhanced === '4.4.3');
     // Internal domains are unaffected.
     assert.ok(await dir.authenticate('ivan@internal.example', 'internal-pw'));
   } finally {
     src.down = false;
+  }
+});
+
+test('caches a verified directory login (not a wrong one) for the auth cache TTL, and drops it for a disabled account', async () => {
+  let now = 1_000_000;
+  const d = new ConfiguredDirectory(ts.store, new InternalDirectory(ts.store, { authCache: { ttlMs: 60_000, now: () => now } }), [src]);
+  const start = src.verifies;
+  assert.equal((await d.authenticate('bob@corp.example', 'bob-pw'))?.address, 'bob@corp.example');
+  assert.equal((await d.authenticate('bob@corp.example', 'bob-pw'))?.address, 'bob@corp.example');
+  assert.equal(src.verifies - start, 1, 'the second login came from the cache');
+  assert.equal(await d.authenticate('bob@corp.example', 'wrong'), null);
+  assert.equal(await d.authenticate('bob@corp.example', 'wrong'), null);
+  assert.equal(src.verifies - start, 3, 'wrong passwords are never cached');
+
+  src.down = true;
+  try {
+    assert.ok(await d.authenticate('bob@corp.example', 'bob-pw'), 'cached while the source is down');
+    await assert.rejects(d.authenticate('bob@corp.example', 'bob-pw2'), MailError);
+    now += 60_001;
+    await assert.rejects(d.authenticate('bob@corp.example', 'bob-pw'), MailError, 'expired: the source is asked again');
+  } finally {
+    src.down = false;
+  }
+  assert.ok(await d.authenticate('bob@corp.example', 'bob-pw'));
+  await ts.store.updateAccount('bob@corp.example', { enabled: false });
+  try {
+    assert.equal(await d.authenticate('bob@corp.example', 'bob-pw'), null);
+  } finally {
+    await ts.store.updateAccount('bob@corp.example', { enabled: true });
   }
 });

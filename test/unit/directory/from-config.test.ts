@@ -34,6 +34,15 @@ test('refuses an LDAP domain without a URL, and a domain in two sources', () => 
   assert.throws(() => parseConfig('[directory]\nldap_url = "ldaps://h"\nldap_starttls = true\n', FILE), /StartTLS/);
 });
 
+test('accepts ldap_password_check = "hash" with an attribute name, and refuses a name that is not one', () => {
+  const c = parseConfig('[directory]\nldap_password_check = "hash"\nldap_password_attribute = "mailPassword"\n', FILE);
+  assert.equal(c.directory.ldap_password_check, 'hash');
+  assert.equal(c.directory.ldap_password_attribute, 'mailPassword');
+  assert.equal(parseConfig('', FILE).directory.ldap_password_attribute, 'userPassword');
+  assert.throws(() => parseConfig('[directory]\nldap_password_attribute = "userPassword)(uid=*"\n', FILE), /LDAP attribute name/);
+  assert.throws(() => parseConfig('[directory]\nldap_password_check = "md5"\n', FILE), /ldap_password_check/);
+});
+
 test('follows a reloaded config: the sources are rebuilt only when [directory] changed', async () => {
   let config: Config = parseConfig('', FILE);
   const dir = createDirectory(ts.store, () => config);

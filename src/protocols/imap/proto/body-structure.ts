@@ -9,9 +9,15 @@
  */
 
 import type { Envelope, EnvelopeAddress, MimePart } from '../../../mail/structure.js';
-import { atom, concat, type ImapValue } from './encode.js';
+import { atom, concat, nstringText, type EncodeOptions, type ImapValue } from './encode.js';
 
 const SPACE = atom(' ');
+
+/**
+ * Version of the BODYSTRUCTURE/BODY encoding below: the FETCH layer caches the encoded texts per body in the
+ * store under this number. Bump it whenever the output of `bodyStructureValue` changes.
+ */
+export const BODY_CACHE_VERSION = 1;
 
 function addressValue(a: EnvelopeAddress): ImapValue {
   return [a.name, a.adl, a.mailbox, a.host];
@@ -40,6 +46,31 @@ export function envelopeValue(env: Envelope): ImapValue {
     env.inReplyTo,
     env.messageId,
   ];
+}
+
+/** An address list as text (see addressList). */
+function addressListText(list: EnvelopeAddress[] | null, opts: EncodeOptions): string {
+  if (!list || list.length === 0) return 'NIL';
+  let t = '(';
+  for (const a of list) {
+    t += `(${nstringText(a.name, opts)} ${nstringText(a.adl, opts)} ${nstringText(a.mailbox, opts)} ${nstringText(a.host, opts)})`;
+  }
+  return t + ')';
+}
+
+/**
+ * The ENVELOPE as text whose UTF-8 encoding is exactly `encodeValue(envelopeValue(env), opts)`, without the
+ * value tree (FETCH ENVELOPE of a whole mailbox).
+ */
+export function envelopeText(env: Envelope, opts: EncodeOptions = {}): string {
+  const from = addressListText(env.from, opts);
+  const sender = env.sender && env.sender.length ? addressListText(env.sender, opts) : from;
+  const replyTo = env.replyTo && env.replyTo.length ? addressListText(env.replyTo, opts) : from;
+  return (
+    `(${nstringText(env.date, opts)} ${nstringText(env.subject, opts)} ${from} ${sender} ${replyTo} ` +
+    `${addressListText(env.to, opts)} ${addressListText(env.cc, opts)} ${addressListText(env.bcc, opts)} ` +
+    `${nstringText(env.inReplyTo, opts)} ${nstringText(env.messageId, opts)})`
+  );
 }
 
 /** body-fld-param: ("NAME" "value" ...) or NIL. Names are shown upper-case, as in RFC 3501's examples. */

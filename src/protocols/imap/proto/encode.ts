@@ -61,17 +61,29 @@ export interface EncodeOptions {
   maxQuoted?: number;
 }
 
-const CRLF = Buffer.from('\r\n');
+/**
+ * Scans a string once: 0 when it can be sent as is inside quotes, 1 when `"` or `\` must be escaped,
+ * 2 when it needs a literal (CR, LF, NUL, 8-bit without UTF-8, or longer than maxQuoted octets).
+ */
+function classify(s: string, opts: EncodeOptions): 0 | 1 | 2 {
+  const max = opts.maxQuoted ?? 1024;
+  if (s.length > max) return 2;
+  let escape: 0 | 1 = 0;
+  let wide = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      if (!opts.utf8) return 2;
+      wide = true;
+    } else if (c === 0x22 || c === 0x5c) escape = 1;
+    else if (c === 0x0d || c === 0x0a || c === 0) return 2;
+  }
+  return wide && Buffer.byteLength(s, 'utf8') > max ? 2 : escape;
+}
 
 /** Does the string need a literal rather than a quoted string? */
 export function needsLiteral(s: string, opts: EncodeOptions = {}): boolean {
-  if (s.length > (opts.maxQuoted ?? 1024)) return true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x0d || c === 0x0a || c === 0) return true;
-    if (c >= 0x80 && !opts.utf8) return true;
-  }
-  return Buffer.byteLength(s, 'utf8') > (opts.maxQuoted ?? 1024);
+  return classify(s, opts) === 2;
 }
 
 /** RFC 9051 §4.3 quoted string: `"` and `\` escaped. The caller ensures `needsLiteral` is false. */
@@ -79,10 +91,29 @@ export function quoted(s: string): string {
   return `"${s.replace(/[\\"]/g, (m) => '\\' + m)}"`;
 }
 
+/**
+ * A string as a quoted string or a literal, whichever is valid, as a JS string whose UTF-8 encoding is the
+ * wire form (a literal's count is the UTF-8 octet count of its data).
+ */
+export function stringText(s: string, opts: EncodeOptions = {}): string {
+  switch (classify(s, opts)) {
+    case 0:
+      return '"' + s + '"';
+    case 1:
+      return quoted(s);
+    default:
+      return `{${Buffer.byteLength(s, 'utf8')}}\r\n${s}`;
+  }
+}
+
+/** nstring: NIL or `stringText`. */
+export function nstringText(s: string | null, opts: EncodeOptions = {}): string {
+  return s === null ? 'NIL' : stringText(s, opts);
+}
+
 /** Encodes a string as a quoted string or a literal, whichever is valid. */
 export function encodeString(s: string, opts: EncodeOptions = {}): Buffer {
-  if (needsLiteral(s, opts)) return encodeLiteral(Buffer.from(s, 'utf8'), false);
-  return Buffer.from(quoted(s), 'utf8');
+  return Buffer.from(stringText(s, opts), 'utf8');
 }
 
 /** `{n}` CRLF data, or `~{n}` for literal8. */
@@ -101,66 +132,102 @@ export function encodeAstring(s: string, opts: EncodeOptions = {}): Buffer {
   return encodeString(s, opts);
 }
 
-function encodeInto(v: ImapValue, out: Buffer[], opts: EncodeOptions): void {
-  if (v === null) {
-    out.push(Buffer.from('NIL'));
-  } else if (typeof v === 'number' || typeof v === 'bigint') {
-    out.push(Buffer.from(String(v), 'latin1'));
-  } else if (typeof v === 'string') {
-    out.push(encodeString(v, opts));
-  } else if (Buffer.isBuffer(v)) {
-    // Bytes of unknown content: quoted if plain printable ASCII and short, else a literal.
-    const s = v.toString('latin1');
-    if (v.length <= (opts.maxQuoted ?? 1024) && /^[\x20-\x7e]*$/.test(s)) out.push(Buffer.from(quoted(s), 'latin1'));
-    else out.push(encodeLiteral(v, v.includes(0)));
-  } else if (Array.isArray(v)) {
-    out.push(Buffer.from('('));
-    v.forEach((item: ImapValue, i: number) => {
-      if (i) out.push(Buffer.from(' '));
-      encodeInto(item, out, opts);
-    });
-    out.push(Buffer.from(')'));
-  } else {
-    const o = v as ImapAtom | ImapLiteral | ImapRaw | ImapConcat;
-    switch (o.t) {
-      case 'atom':
-        out.push(Buffer.from(o.text, 'utf8'));
-        break;
-      case 'literal':
-        out.push(encodeLiteral(o.data, o.binary));
-        break;
-      case 'raw':
-        out.push(o.data);
-        break;
-      case 'concat':
-        out.push(Buffer.from('('));
-        for (const item of o.items) encodeInto(item, out, opts);
-        out.push(Buffer.from(')'));
-        break;
+/**
+ * Builds a response as text, switching to Buffers only around byte data (literals, raw bytes, Buffer values):
+ * the text holds exactly what its UTF-8 encoding puts on the wire.
+ */
+class Writer {
+  private readonly parts: Buffer[] = [];
+  text = '';
+
+  constructor(private readonly opts: EncodeOptions) {}
+
+  bytes(b: Buffer): void {
+    if (this.text) {
+      this.parts.push(Buffer.from(this.text, 'utf8'));
+      this.text = '';
     }
+    this.parts.push(b);
+  }
+
+  value(v: ImapValue): void {
+    if (v === null) {
+      this.text += 'NIL';
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      this.text += String(v);
+    } else if (typeof v === 'string') {
+      this.text += stringText(v, this.opts);
+    } else if (Buffer.isBuffer(v)) {
+      // Bytes of unknown content: quoted if plain printable ASCII and short, else a literal.
+      const s = v.toString('latin1');
+      if (v.length <= (this.opts.maxQuoted ?? 1024) && /^[\x20-\x7e]*$/.test(s)) this.text += quoted(s);
+      else {
+        this.text += `${v.includes(0) ? '~' : ''}{${v.length}}\r\n`;
+        this.bytes(v);
+      }
+    } else if (Array.isArray(v)) {
+      this.text += '(';
+      for (let i = 0; i < v.length; i++) {
+        if (i) this.text += ' ';
+        this.value(v[i] as ImapValue);
+      }
+      this.text += ')';
+    } else {
+      const o = v as ImapAtom | ImapLiteral | ImapRaw | ImapConcat;
+      switch (o.t) {
+        case 'atom':
+          this.text += o.text;
+          break;
+        case 'literal':
+          this.text += `${o.binary ? '~' : ''}{${o.data.length}}\r\n`;
+          this.bytes(o.data);
+          break;
+        case 'raw':
+          this.bytes(o.data);
+          break;
+        case 'concat':
+          this.text += '(';
+          for (const item of o.items) this.value(item);
+          this.text += ')';
+          break;
+      }
+    }
+  }
+
+  done(): Buffer {
+    if (this.parts.length === 0) return Buffer.from(this.text, 'utf8');
+    if (this.text) this.parts.push(Buffer.from(this.text, 'utf8'));
+    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
   }
 }
 
 /** Encodes one value. */
 export function encodeValue(v: ImapValue, opts: EncodeOptions = {}): Buffer {
-  const out: Buffer[] = [];
-  encodeInto(v, out, opts);
-  return out.length === 1 ? out[0]! : Buffer.concat(out);
+  const w = new Writer(opts);
+  w.value(v);
+  return w.done();
 }
 
 /** Encodes values separated by single spaces (a response's body). */
 export function encodeValues(values: readonly ImapValue[], opts: EncodeOptions = {}): Buffer {
-  const out: Buffer[] = [];
-  values.forEach((v, i) => {
-    if (i) out.push(Buffer.from(' '));
-    encodeInto(v, out, opts);
-  });
-  return Buffer.concat(out);
+  const w = new Writer(opts);
+  for (let i = 0; i < values.length; i++) {
+    if (i) w.text += ' ';
+    w.value(values[i]!);
+  }
+  return w.done();
 }
 
 /** `* ` values CRLF, e.g. untagged(atom('3'), atom('EXISTS')). */
 export function untagged(values: readonly ImapValue[], opts: EncodeOptions = {}): Buffer {
-  return Buffer.concat([Buffer.from('* '), encodeValues(values, opts), CRLF]);
+  const w = new Writer(opts);
+  w.text = '* ';
+  for (let i = 0; i < values.length; i++) {
+    if (i) w.text += ' ';
+    w.value(values[i]!);
+  }
+  w.text += '\r\n';
+  return w.done();
 }
 
 export type ResponseStatus = 'OK' | 'NO' | 'BAD' | 'PREAUTH' | 'BYE';
@@ -196,11 +263,13 @@ export function flagList(flags: readonly string[]): ImapValue {
  * are written verbatim (`UID`, `BODY[1]<0>`, see `fetchResponseLabel`).
  */
 export function fetchResponse(seq: number, items: ReadonlyArray<readonly [string, ImapValue]>, opts: EncodeOptions = {}): Buffer {
-  const out: Buffer[] = [Buffer.from(`* ${seq} FETCH (`)];
-  items.forEach(([label, value], i) => {
-    out.push(Buffer.from(`${i ? ' ' : ''}${label} `, 'latin1'));
-    encodeInto(value, out, opts);
-  });
-  out.push(Buffer.from(')\r\n'));
-  return Buffer.concat(out);
+  const w = new Writer(opts);
+  w.text = `* ${seq} FETCH (`;
+  for (let i = 0; i < items.length; i++) {
+    const [label, value] = items[i]!;
+    w.text += `${i ? ' ' : ''}${label} `;
+    w.value(value);
+  }
+  w.text += ')\r\n';
+  return w.done();
 }

@@ -53,7 +53,9 @@ export function encodeMutf7(name: string): string {
 }
 
 function bad(name: string, why: string): never {
-  throw new ParseError('invalid-mutf7', `Invalid modified UTF-7 mailbox name (${why}): ${name.slice(0, 60)}`);
+  // The name is echoed for the user; control characters would corrupt the response text (RFC 9051 §9 text).
+  const shown = Array.from(name.slice(0, 60), (ch) => (ch.charCodeAt(0) < 0x20 || ch === '\x7f' ? '?' : ch)).join('');
+  throw new ParseError('invalid-mutf7', `Invalid modified UTF-7 mailbox name (${why}): ${shown}`);
 }
 
 export function decodeMutf7(name: string): string {

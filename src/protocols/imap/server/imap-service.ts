@@ -52,6 +52,9 @@ class ImapService implements ProtocolService, SessionHost {
       socket.end('* BYE Server shutting down\r\n');
       return;
     }
+    // Responses go out in several writes (untagged data, then the tagged line): without TCP_NODELAY, Nagle's
+    // algorithm holds the last small segment until the client's delayed ACK (~40 ms) on some commands.
+    socket.setNoDelay(true);
     const session = new ImapSession(
       socket,
       info,

@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the mailbox commands: wire names (modified UTF-7 or UTF-8 after UTF8=ACCEPT), mailbox
  * lookup with the right NO codes, and STATUS items (RFC 9051 §6.3.11; RFC 8438 SIZE; RFC 7162 HIGHESTMODSEQ;
- * RFC 7889 APPENDLIMIT). RECENT is always 0: pochta keeps no \Recent state (allowed by RFC 9051, which drops it).
+ * RFC 7889 APPENDLIMIT). RECENT counts the messages no session has claimed as \Recent yet (RFC 3501 §2.3.2).
  */
 
 import type { Account, Mailbox } from '../../../store/types.js';
@@ -53,7 +53,7 @@ export async function statusValues(ctx: SessionContext, mb: Mailbox, items: read
         out.push(atom(item), s.size);
         break;
       case 'RECENT':
-        out.push(atom(item), 0);
+        out.push(atom(item), s.recent ?? 0); // RFC 3501 §6.3.10: not yet claimed by a session
         break;
       case 'HIGHESTMODSEQ':
         ctx.enable('CONDSTORE'); // RFC 7162 §3.1: a CONDSTORE-enabling command

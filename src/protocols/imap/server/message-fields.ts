@@ -4,18 +4,13 @@
  * base subject. Header bytes are read once per message (prefix + top header block) and cached.
  */
 
-import libmime from 'libmime';
 import { parseHeaderBlock, type HeaderField } from '../../../mail/headers.js';
 import { extractSearchText } from '../../../mail/search-text.js';
+import { decodeWords } from '../../../mail/sort-keys.js';
 import type { BlobStore, StoredMessage } from '../../../store/types.js';
 
-export function decodeWords(s: string): string {
-  try {
-    return libmime.decodeWords(s);
-  } catch {
-    return s;
-  }
-}
+// The RFC 5256 key functions live with the stored sort keys (mail/sort-keys.ts); THREAD and SORT import them here.
+export { baseSubject, decodeWords, sentTime } from '../../../mail/sort-keys.js';
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 
@@ -30,53 +25,6 @@ export function sentDay(date: string | null): { year: number; month: number; day
   if (year < 50) year += 2000;
   else if (year < 1000) year += 1900; // RFC 5322 §4.3 obsolete two/three-digit years
   return { year, month, day: Number(m[1]) };
-}
-
-/** The instant of an RFC 5322 date, or null. */
-export function sentTime(date: string | null): number | null {
-  if (!date) return null;
-  const t = Date.parse(date.replace(/\([^)]*\)/g, '').trim());
-  return Number.isNaN(t) ? null : t;
-}
-
-/**
- * RFC 5256 §2.1 base subject: decoded, whitespace collapsed, trailing "(fwd)" and leading "Re:", "Fwd:",
- * "[blob]" removed repeatedly, "[Fwd: ...]" unwrapped; compared case-insensitively (lower-cased here).
- */
-export function baseSubject(raw: string | null): string {
-  let s = decodeWords(raw ?? '').replace(/\s+/g, ' ').trim();
-  for (;;) {
-    let changed = true;
-    while (changed) {
-      changed = false;
-      const t = s.replace(/\s*\(fwd\)\s*$/i, '');
-      if (t !== s) {
-        s = t;
-        changed = true;
-      }
-    }
-    changed = true;
-    while (changed) {
-      changed = false;
-      const re = /^(?:re|fwd?)\s*(?:\[[^[\]]*\])?\s*:\s*/i.exec(s);
-      if (re) {
-        s = s.slice(re[0].length);
-        changed = true;
-        continue;
-      }
-      const blob = /^\[[^[\]]*\]\s*/.exec(s);
-      if (blob && blob[0].length < s.length) {
-        s = s.slice(blob[0].length);
-        changed = true;
-      }
-    }
-    const fwd = /^\[fwd:\s*(.*)\]$/i.exec(s);
-    if (fwd) {
-      s = fwd[1]!.trim();
-      continue;
-    }
-    return s.toLowerCase();
-  }
 }
 
 export class MessageFields {

@@ -3,7 +3,8 @@
  * over the selected mailbox. Cheap keys (flags, sizes, dates, sets, modseq) use the summaries; header and
  * sent-date keys read the cached structure and header bytes; BODY/TEXT first take the candidates of the
  * store's full-text index (a superset) and then confirm the exact case-insensitive substring on the
- * decoded text. When the index bounds the possible matches (BODY, TEXT, or a header key, see `narrow`), only
+ * decoded text; SUBJECT takes its candidates from the store's decoded subjects. When the index bounds the possible
+ * matches (BODY, TEXT, SUBJECT or another header key, see `narrow`), only
  * those candidates are read. Messages are processed in batches so memory stays bounded. \Recent is never set here.
  */
 
@@ -90,8 +91,7 @@ class Evaluator {
   private readonly now: number;
 
   constructor(private readonly scope: SearchScope) {
-    const uids = scope.view.uids;
-    this.maxUid = uids.length ? uids[uids.length - 1]! : 0;
+    this.maxUid = scope.view.lastUid;
     this.saved = new Set(scope.savedUids ?? []);
     this.now = scope.now ?? Date.now();
   }
@@ -108,7 +108,8 @@ class Evaluator {
 
   /**
    * UIDs that can match `k` (a superset), or null when any message can. BODY/TEXT use the full-text
-   * candidates; a HEADER key (SUBJECT, FROM, ...) with a value of three or more characters uses the index's
+   * candidates; SUBJECT (and HEADER SUBJECT) the store's decoded subjects (Store.searchSubject); another
+   * HEADER key (FROM, TO, ...) with a value of three or more characters uses the index's
    * TEXT candidates too: the indexed header text holds every top-level field as "Name: decoded value"
    * (mail/search-text.ts), the same decoding `MessageFields.header` applies, and the store adds messages whose
    * per-recipient prefix holds the value and bodies never indexed. The exact match still runs on every candidate.
@@ -119,6 +120,8 @@ class Evaluator {
       case 'text':
         return this.candidates.get(k) ?? null;
       case 'header': {
+        // SUBJECT: the store's decoded subjects (one scan of short texts: faster than the index, any length).
+        if (k.field.toLowerCase() === 'subject') return new Set(await this.scope.store.searchSubject(this.scope.mailboxId, k.value));
         if ([...k.value].length < MIN_INDEXED_TERM) return null;
         const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], 'text');
         return new Set(uids);
@@ -159,7 +162,7 @@ class Evaluator {
         return m.flags.some((x) => x.toLowerCase() === f) === k.present;
       }
       case 'recent':
-        return !k.present; // no \Recent state is kept: RECENT matches nothing, OLD everything
+        return this.scope.view.isRecent(h.uid) === k.present; // RFC 3501 §6.4.4 RECENT / OLD (NEW: RECENT UNSEEN)
       case 'size':
         return k.op === 'larger' ? m.size > k.size : m.size < k.size;
       case 'age': {
@@ -225,7 +228,7 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
   const narrowed = await ev.narrow(key);
   if (narrowed !== null) {
     // Only the index's candidates can match: read just their rows (expunged ones come back missing).
-    const uids = view.uids.filter((u) => narrowed.has(u));
+    const uids = [...narrowed].filter((u) => view.seqOf(u) > 0).sort((a, b) => a - b);
     for (let i = 0; i < uids.length; i += BATCH) {
       for (const st of await scope.store.getMessages(scope.mailboxId, uids.slice(i, i + BATCH))) await evaluate(st, st);
     }

@@ -97,7 +97,12 @@ export class ImapSession implements SessionContext {
   ) {
     this.socket = socket;
     const maxLiteral = deps.config.imap.max_literal_size ?? deps.config.smtp.max_message_size;
-    this.reader = new ImapCommandReader({ maxLiteralSize: maxLiteral, maxSkipSize: maxLiteral });
+    // RFC 7888 §4: an oversized LITERAL+ literal is read and discarded (up to 64 MiB) so the session goes on.
+    this.reader = new ImapCommandReader({
+      maxLiteralSize: maxLiteral,
+      maxSkipSize: Math.max(maxLiteral, 64 * 1024 * 1024),
+      maxLineLength: deps.config.imap.max_line_length,
+    });
     this.attach(socket);
   }
 
@@ -145,9 +150,12 @@ export class ImapSession implements SessionContext {
   close(): void {
     if (this.closed) return;
     void this.flushOut().finally(() => {
-      this.cleanup();
-      this.socket.end();
-      this.socket.destroySoon?.();
+      // Half-close after the queued bytes (a TLS socket sends them and close_notify first): destroying at
+      // once lost LOGOUT's BYE/OK on STARTTLS connections. Destroyed for good if the peer never closes.
+      const socket = this.socket;
+      this.cleanup(false);
+      socket.end();
+      setTimeout(() => socket.destroy(), 5000).unref();
     });
   }
 
@@ -157,7 +165,7 @@ export class ImapSession implements SessionContext {
     void this.write(untaggedStatus('BYE', text)).then(() => this.close());
   }
 
-  private cleanup(): void {
+  private cleanup(destroySocket = true): void {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -172,7 +180,7 @@ export class ImapSession implements SessionContext {
     this.deflate?.destroy();
     this.inflate?.destroy();
     this.host.sessionClosed(this);
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (destroySocket && !this.socket.destroyed) this.socket.destroy();
   }
 
   // --- autologout -----------------------------------------------------------------------------------------
@@ -395,15 +403,24 @@ export class ImapSession implements SessionContext {
   async flushUpdates(allowExpunge: boolean): Promise<void> {
     const st = this.state;
     if (st.kind !== 'selected') return;
+    if (st.view.deleted) {
+      // As Dovecot does: a session cannot go on in a mailbox that another session deleted.
+      await this.write(untaggedStatus('BYE', 'Selected mailbox was deleted, have to disconnect.'));
+      this.close();
+      return;
+    }
     const r = st.view.flush(allowExpunge);
     if (r.expungedUids.length) {
       if (this.enabled.has('QRESYNC')) await this.untagged([atom('VANISHED'), atom(compressNumbers(r.expungedUids))]);
       else for (const seq of r.expungedSeqs) await this.write(Buffer.from(`* ${seq} EXPUNGE\r\n`));
     }
     if (r.exists !== null) await this.write(Buffer.from(`* ${r.exists} EXISTS\r\n`));
+    // RFC 3501 §7.3.2: RECENT with EXISTS (IMAP4rev2 drops \Recent: not sent to IMAP4rev2 clients).
+    if (r.recent !== null && !this.enabled.has('IMAP4REV2')) await this.write(Buffer.from(`* ${r.recent} RECENT\r\n`));
     const condstore = this.enabled.has('CONDSTORE');
     for (const f of r.flags) {
-      const items: Array<[string, ImapValue]> = [['UID', f.uid], ['FLAGS', flagList(f.flags)]];
+      const flags = !this.enabled.has('IMAP4REV2') && st.view.isRecent(f.uid) ? [...f.flags, '\\Recent'] : f.flags; // RFC 3501 §2.3.2
+      const items: Array<[string, ImapValue]> = [['UID', f.uid], ['FLAGS', flagList(flags)]];
       if (condstore) items.push(['MODSEQ', [f.modseq]]);
       await this.write(fetchResponse(f.seq, items, this.encodeOpts));
     }
@@ -416,11 +433,12 @@ export class ImapSession implements SessionContext {
       // RFC 5182 §2.1: `$` names the saved messages that still exist.
       return (this.savedUids ?? []).filter((u) => view.seqOf(u) > 0);
     }
-    if (uid) return resolveUids(set, view.uids);
+    if (uid) return resolveUids(set, view.uidList);
     // RFC 9051 §6.4: a sequence number beyond the mailbox is an error.
     if (exceedsSequenceNumbers(set, view.exists)) throw new ParseError('invalid-sequence-set', 'Invalid sequence number (beyond the last message)');
     const out: number[] = [];
-    for (const [a, b] of resolveSequenceNumbers(set, view.exists)) for (let s = a; s <= b; s++) out.push(view.uids[s - 1]!);
+    const list = view.uidList;
+    for (const [a, b] of resolveSequenceNumbers(set, view.exists)) for (let s = a; s <= b; s++) out.push(list[s - 1]!);
     return out;
   }
 

@@ -104,6 +104,7 @@ export function buildSettings(kind: SmtpKind, config: Config, deps: ServiceDeps)
       queue: new QueueTarget(deps.store, deps.wakeQueue),
       plusSeparator: s.plus_separator,
       maxReceived: s.max_received_headers,
+      ...(deps.srs === undefined ? {} : { srs: deps.srs }),
     },
   };
 }

@@ -310,7 +310,13 @@ export function buildSmtpService(listener: ListenerConfig, deps: ServiceDeps, ki
     },
 
     reload(config: Config): void {
-      ctx.settings = buildSettings(kind, config, { ...deps, config });
+      // SIGHUP: the antispam policy (data.ts reads deps.config) and the checks follow the new file. The checks
+      // are rebuilt only when their settings changed, since that resets the rate counters and DNSBL cache.
+      const checksKey = (c: Config): string => JSON.stringify([c.antispam, c.relay.trusted_networks, c.server.hostname]);
+      const rebuild = checksKey(config) !== checksKey(deps.config);
+      deps.config = config;
+      if (rebuild) ctx.checks.splice(0, ctx.checks.length, ...checksFor(listener, deps));
+      ctx.settings = buildSettings(kind, config, deps);
       Object.assign(server.options, limitOptions(ctx));
       setGreetPause(server, config.smtp.greet_pause_ms);
     },

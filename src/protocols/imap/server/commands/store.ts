@@ -27,7 +27,9 @@ export const storeCommand = defineCommand({
         if (!seq) continue;
         const items: Array<[string, ImapValue]> = [];
         if (cmd.uid || condstore) items.push(['UID', u.uid]);
-        if (!cmd.silent) items.push(['FLAGS', flagList(u.flags)]);
+        // RFC 3501 §2.3.2: the session's \Recent stays in the flags it is shown (not for IMAP4rev2 clients).
+        const recent = !ctx.enabled.has('IMAP4REV2') && sel.view.isRecent(u.uid);
+        if (!cmd.silent) items.push(['FLAGS', flagList(recent ? [...u.flags, '\\Recent'] : u.flags)]);
         if (condstore) items.push(['MODSEQ', [u.modseq]]);
         await ctx.write(fetchResponse(seq, items, ctx.encodeOpts));
       }
