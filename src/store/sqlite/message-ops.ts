@@ -375,7 +375,8 @@ export class MessageOps {
    * Store.listLines: the lines are made by SQLite (format() per row, group_concat), so a listing of a large
    * mailbox costs no JavaScript per message. group_concat takes rows in the order the scan visits them: the
    * statement is used only when its plan is a range scan of the messages' primary key (mailbox_id, uid) driving
-   * the query (the cached texts joined by their key), else null.
+   * the query (the cached texts joined by their key), else null. ENVELOPE texts are in body_imap_cache (c),
+   * BODYSTRUCTURE and BODY texts in migration 7's narrower body_imap_structure (s).
    */
   lines(
     mailboxId: number,
@@ -386,6 +387,8 @@ export class MessageOps {
     let fmt = '';
     const args: string[] = [];
     const texts: string[] = [];
+    let joinC = false;
+    let joinS = false;
     for (const part of format.parts) {
       if (typeof part === 'string') {
         fmt += part.replace(/%/g, '%%');
@@ -407,31 +410,47 @@ export class MessageOps {
           break;
         default: {
           const col = part.field === 'bodyStructure' ? 'bodystructure' : part.field;
-          const expr = `CASE WHEN c.version = @version AND c.${col} <> '' THEN c.${col} END`;
+          const t = col === 'envelope' ? 'c' : 's';
+          if (t === 'c') joinC = true;
+          else joinS = true;
+          const expr = `CASE WHEN ${t}.version = @version AND ${t}.${col} <> '' THEN ${t}.${col} END`;
           args.push(expr);
           texts.push(expr);
         }
       }
     }
     if (texts.length > 0 && format.textVersion === undefined) throw new StoreError('invalid', 'cached texts need a textVersion');
-    const missing = texts.length ? `sum(${texts.map((t) => `${t} IS NULL`).join(' OR ')})` : '0';
-    const sql =
-      `SELECT ${missing}, group_concat(format(@fmt${args.map((a) => `, ${a}`).join('')}), @sep) FROM messages m` +
-      (texts.length ? ' LEFT JOIN body_imap_cache c ON c.body_id = m.body_id' : '') +
-      ' WHERE m.mailbox_id = @mailbox AND m.uid BETWEEN @from AND @to';
+    const sql = linesSql(args, texts, joinC, joinS);
     const params = { fmt, sep: format.separator, offset: format.seqOffset, version: format.textVersion ?? 0, mailbox: mailboxId, from, to };
-    let ordered = this.keyOrdered.get(sql);
-    if (ordered === undefined) {
-      const plan = this.st.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>;
-      ordered =
-        /^SEARCH m USING PRIMARY KEY \(mailbox_id=\? AND uid>\? AND uid<\?\)$/.test(plan[0]?.detail ?? '') &&
-        plan.slice(1).every((r) => /^SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)/.test(r.detail));
-      this.keyOrdered.set(sql, ordered);
-    }
-    if (!ordered) return null;
+    if (!this.isKeyOrdered(sql)) return null;
     const [absent, text] = this.st.get(sql).raw().get(params) as [number | null, string | null];
     if (absent) return null;
     return text ?? '';
+  }
+
+  /** Whether `sql` (a linesSql text) runs as a range scan of the messages' primary key; checked once per text. */
+  private isKeyOrdered(sql: string): boolean {
+    let ordered = this.keyOrdered.get(sql);
+    if (ordered === undefined) {
+      const params = { fmt: '', sep: '', offset: 0, version: 0, mailbox: 0, from: 0, to: 0 };
+      const plan = this.st.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>;
+      ordered =
+        /^SEARCH m USING PRIMARY KEY \(mailbox_id=\? AND uid>\? AND uid<\?\)$/.test(plan[0]?.detail ?? '') &&
+        plan.slice(1).every((r) => /^SEARCH [cs] USING INTEGER PRIMARY KEY \(rowid=\?\)/.test(r.detail));
+      this.keyOrdered.set(sql, ordered);
+      if (ordered) this.st.get(sql);
+    }
+    return ordered;
+  }
+
+  /**
+   * Checks and prepares, at store open, the listLines statements of FETCH BODYSTRUCTURE (with and without
+   * UID), so the first FETCH after a start does not pay for them (~0.5 ms).
+   */
+  prepareHotStatements(): void {
+    const bs = "CASE WHEN s.version = @version AND s.bodystructure <> '' THEN s.bodystructure END";
+    this.isKeyOrdered(linesSql(['(m.uid - @offset)', bs], [bs], false, true));
+    this.isKeyOrdered(linesSql(['(m.uid - @offset)', 'm.uid', bs], [bs], false, true));
   }
 
   /**
@@ -520,18 +539,18 @@ export class MessageOps {
     checkUids(uids);
     if (uids.length === 0) return [];
     const v = Number(version) | 0;
-    const text = (col: string): string => `CASE WHEN c.version = ${v} AND c.${col} <> '' THEN c.${col} END`;
+    const text = (t: string, col: string): string => `CASE WHEN ${t}.version = ${v} AND ${t}.${col} <> '' THEN ${t}.${col} END`;
     const envelope = want.envelope
       ? `CASE WHEN c.version IS NOT ${v} OR coalesce(c.envelope, '') = '' THEN (SELECT envelope FROM body_envelopes e WHERE e.body_id = m.body_id) END`
       : 'NULL';
     const structure = want.structure
-      ? `CASE WHEN c.version IS NOT ${v} OR coalesce(c.bodystructure, '') = '' OR coalesce(c.body, '') = '' ` +
+      ? `CASE WHEN s.version IS NOT ${v} OR coalesce(s.bodystructure, '') = '' OR coalesce(s.body, '') = '' ` +
         'THEN (SELECT structure FROM bodies b WHERE b.id = m.body_id) END'
       : 'NULL';
     const cols = `SELECT m.uid, m.modseq, m.sys_flags, m.keywords, m.internal_date, m.size,
-                         ${want.envelope ? text('envelope') : 'NULL'}, ${want.structure ? `${text('bodystructure')}, ${text('body')}` : 'NULL, NULL'},
+                         ${want.envelope ? text('c', 'envelope') : 'NULL'}, ${want.structure ? `${text('s', 'bodystructure')}, ${text('s', 'body')}` : 'NULL, NULL'},
                          ${envelope}, ${structure}
-                  FROM messages m LEFT JOIN body_imap_cache c ON c.body_id = m.body_id`;
+                  FROM messages m LEFT JOIN body_imap_cache c ON c.body_id = m.body_id LEFT JOIN body_imap_structure s ON s.body_id = m.body_id`;
     const rows = this.rowsFor<BodyCacheRaw>(cols, mailboxId, uids);
     const out: BodyCacheSummary[] = new Array<BodyCacheSummary>(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -557,22 +576,38 @@ export class MessageOps {
     checkUids(uids);
     if (uids.length === 0) return [];
     const v = Number(version) | 0;
-    const text = (asked: boolean, col: string): string => (asked ? `CASE WHEN c.version = ${v} AND c.${col} <> '' THEN c.${col} END` : 'NULL');
-    const cols = `SELECT m.uid, ${text(want.envelope, 'envelope')}, ${text(want.bodyStructure, 'bodystructure')}, ${text(want.body, 'body')}
-                  FROM messages m LEFT JOIN body_imap_cache c ON c.body_id = m.body_id`;
+    const text = (asked: boolean, t: string, col: string): string =>
+      asked ? `CASE WHEN ${t}.version = ${v} AND ${t}.${col} <> '' THEN ${t}.${col} END` : 'NULL';
+    const cols =
+      `SELECT m.uid, ${text(want.envelope, 'c', 'envelope')}, ${text(want.bodyStructure, 's', 'bodystructure')}, ${text(want.body, 's', 'body')} FROM messages m` +
+      (want.envelope ? ' LEFT JOIN body_imap_cache c ON c.body_id = m.body_id' : '') +
+      (want.bodyStructure || want.body ? ' LEFT JOIN body_imap_structure s ON s.body_id = m.body_id' : '');
     return this.rowsFor<CachedTextRow>(cols, mailboxId, uids);
   }
 
   putBodyCache(mailboxId: number, version: number, entries: readonly BodyCacheEntry[]): void {
-    // Columns not given keep their text when the entry has the same version; another version is replaced whole.
-    const keep = (col: string): string =>
-      `${col} = coalesce(excluded.${col}, CASE WHEN body_imap_cache.version = excluded.version THEN body_imap_cache.${col} END)`;
-    const put = this.st.get(
-      'INSERT INTO body_imap_cache (body_id, version, envelope, bodystructure, body) ' +
-        'SELECT body_id, ?, ?, ?, ? FROM messages WHERE mailbox_id = ? AND uid = ? ' +
-        `ON CONFLICT (body_id) DO UPDATE SET ${keep('envelope')}, ${keep('bodystructure')}, ${keep('body')}, version = excluded.version`,
+    // The ENVELOPE text goes to body_imap_cache, BODYSTRUCTURE and BODY to body_imap_structure (migration 7).
+    // Columns not given keep their text when the entry has the same version; another version is replaced whole
+    // (a text of another version is never read, so a table the entry does not touch needs no write).
+    const keep = (table: string, col: string): string =>
+      `${col} = coalesce(excluded.${col}, CASE WHEN ${table}.version = excluded.version THEN ${table}.${col} END)`;
+    const putEnvelope = this.st.get(
+      'INSERT INTO body_imap_cache (body_id, version, envelope) ' +
+        'SELECT body_id, ?, ? FROM messages WHERE mailbox_id = ? AND uid = ? ' +
+        'ON CONFLICT (body_id) DO UPDATE SET envelope = excluded.envelope, version = excluded.version',
     );
-    for (const e of entries) put.run(version, e.envelope ?? null, e.bodyStructure ?? null, e.body ?? null, mailboxId, e.uid);
+    const putStructure = this.st.get(
+      'INSERT INTO body_imap_structure (body_id, version, bodystructure, body) ' +
+        'SELECT body_id, ?, ?, ? FROM messages WHERE mailbox_id = ? AND uid = ? ' +
+        `ON CONFLICT (body_id) DO UPDATE SET ${keep('body_imap_structure', 'bodystructure')}, ${keep('body_imap_structure', 'body')}, ` +
+        'version = excluded.version',
+    );
+    for (const e of entries) {
+      if (e.envelope !== undefined) putEnvelope.run(version, e.envelope, mailboxId, e.uid);
+      if (e.bodyStructure !== undefined || e.body !== undefined) {
+        putStructure.run(version, e.bodyStructure ?? null, e.body ?? null, mailboxId, e.uid);
+      }
+    }
   }
 
   /**
@@ -722,4 +757,15 @@ export class MessageOps {
       .pluck()
       .all(mailboxId, match, ...prefixArgs) as number[];
   }
+}
+
+/** The Store.listLines statement for the format's column expressions (`texts`: those of cached texts). */
+function linesSql(args: readonly string[], texts: readonly string[], joinC: boolean, joinS: boolean): string {
+  const missing = texts.length ? `sum(${texts.map((t) => `${t} IS NULL`).join(' OR ')})` : '0';
+  return (
+    `SELECT ${missing}, group_concat(format(@fmt${args.map((a) => `, ${a}`).join('')}), @sep) FROM messages m` +
+    (joinC ? ' LEFT JOIN body_imap_cache c ON c.body_id = m.body_id' : '') +
+    (joinS ? ' LEFT JOIN body_imap_structure s ON s.body_id = m.body_id' : '') +
+    ' WHERE m.mailbox_id = @mailbox AND m.uid BETWEEN @from AND @to'
+  );
 }

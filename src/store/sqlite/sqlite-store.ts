@@ -129,6 +129,9 @@ export class SqliteStore implements Store {
     this.queueOps = new QueueOps(this.st);
     this.abuseOps = new AbuseOps(this.st);
     this.selectOps = new SelectOps(this.st);
+    // The statements of SELECT and FETCH BODYSTRUCTURE are prepared now rather than by the first client.
+    this.selectOps.prepare();
+    this.messageOps.prepareHotStatements();
     this.maildropOps = new MaildropOps(this.st);
     this.batcher = new GroupCommit(db, (events) => this.publish(events), groupCommit);
   }
