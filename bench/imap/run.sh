@@ -27,17 +27,10 @@
 # Dovecot with apt when missing, hence root). Loopback only.
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/imap/run.sh must run as root: the Dovecot reference (ref-setup.sh) installs packages and runs daemons as root. Try: sudo $0" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-SHARED_BENCH=$(cd "${SHARED_BENCH:-$REPO/../shared/bench}" && pwd)
-REF="$SHARED_BENCH/ref-setup.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"   # bench_init, wait_port, port_free
+bench_init "the Dovecot reference" imap_bigmailbox.py
 BIG="$SHARED_BENCH/imap_bigmailbox.py"
-for f in "$REF" "$BIG"; do [ -f "$f" ] || { echo "missing reference tool $f (set SHARED_BENCH)" >&2; exit 2; }; done
 
 N=${N:-100000}
 RUNS=${RUNS:-3}
@@ -69,8 +62,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# shellcheck source=../lib/common.sh
-. "$HERE/../lib/common.sh"   # wait_port, port_free
 
 echo "# pochta IMAP big-mailbox benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU, $(uname -r); N=$N, RUNS=$RUNS"
 echo "# pochta data $DATA_DIR (port $POCHTA_PORT); reference $BENCH_ROOT (IMAP $IMAP_PORT)"

@@ -22,17 +22,10 @@
 # reference (reset-mail, then stopped on exit; ref-setup.sh installs dovecot with apt if missing, hence root).
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/pop3/run.sh must run as root: the Dovecot reference (ref-setup.sh) installs packages and runs daemons as root. Try: sudo $0" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-SHARED_BENCH=$(cd "${SHARED_BENCH:-$(dirname "$0")/../../../shared/bench}" && pwd)
-REF="$SHARED_BENCH/ref-setup.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"   # bench_init, wait_port, port_free
+bench_init "the Dovecot reference" pop3_retr.py
 RETR="$SHARED_BENCH/pop3_retr.py"
-for f in "$REF" "$RETR"; do [ -f "$f" ] || { echo "missing reference tool $f (set SHARED_BENCH)" >&2; exit 2; }; done
 
 N=${N:-1000}
 SIZE=${SIZE:-15000}
@@ -64,8 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# shellcheck source=../lib/common.sh
-. "$HERE/../lib/common.sh"   # wait_port, port_free
 
 mkdir -p "$LOG_DIR"
 MBOX="$LOG_DIR/pop3-bench.mbox"

@@ -22,17 +22,10 @@
 # the reference installs postfix/dovecot with apt if missing, hence root). Loopback only.
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/smtp-inbound/run.sh must run as root: the Postfix + Dovecot reference (ref-setup.sh) installs packages and runs daemons as root. Try: sudo $0" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-SHARED_BENCH=$(cd "${SHARED_BENCH:-$(dirname "$0")/../../../shared/bench}" && pwd)
-REF="$SHARED_BENCH/ref-setup.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"   # bench_init, wait_port, port_free
+bench_init "the Postfix + Dovecot reference" smtp_throughput.py
 TPUT="$SHARED_BENCH/smtp_throughput.py"
-for f in "$REF" "$TPUT"; do [ -f "$f" ] || { echo "missing reference tool $f (set SHARED_BENCH)" >&2; exit 2; }; done
 
 POCHTA_PORT=${POCHTA_PORT:-2625}
 REF_PORT=2525
@@ -69,8 +62,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
-# shellcheck source=../lib/common.sh
-. "$HERE/../lib/common.sh"   # wait_port, port_free
 
 # results: RES[<target>.<load>]="accepted delivered" (delivered = msg/s, or deliveries/s for r100)
 declare -A RES

@@ -21,17 +21,10 @@
 # (apt installs postfix/dovecot when missing, hence root) and smtp-sink. Loopback only.
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/smtp-outbound/run.sh must run as root: the Postfix reference (ref-setup.sh) installs packages and runs daemons as root. Try: sudo $0" >&2
-  exit 2
-fi
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-SHARED_BENCH=$(cd "${SHARED_BENCH:-$(dirname "$0")/../../../shared/bench}" && pwd)
-REF="$SHARED_BENCH/ref-setup.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"   # bench_init, wait_port, port_free
+bench_init "the Postfix reference" smtp-relay-sink.sh smtp_throughput.py
 RELAY_SINK="$SHARED_BENCH/smtp-relay-sink.sh"
-for f in "$REF" "$RELAY_SINK" "$SHARED_BENCH/smtp_throughput.py"; do [ -f "$f" ] || { echo "missing reference tool $f (set SHARED_BENCH)" >&2; exit 2; }; done
 
 POCHTA_PORT=${POCHTA_PORT:-2635}
 POCHTA_SINK_PORT=${POCHTA_SINK_PORT:-2637}
@@ -60,8 +53,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# shellcheck source=../lib/common.sh
-. "$HERE/../lib/common.sh"   # wait_port, port_free
 
 declare -A RES   # RES[target]="accepted relayed"
 
