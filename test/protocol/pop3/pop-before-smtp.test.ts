@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { PopBeforeSmtp } from '../../../src/directory/pop-before-smtp.js';
 import { InternalDirectory } from '../../../src/directory/directory.js';
 import { LoginThrottle } from '../../../src/directory/login-throttle.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { createPop3Factory } from '../../../src/protocols/pop3/pop3-service.js';
+import { serveService } from '../../helpers/serve-service.js';
 import { startServer } from '../../helpers/start-server.js';
 import { Wire } from './pop3-wire.js';
 
@@ -42,7 +42,7 @@ test('the POP3 login hook grants the client IP (what POP-before-SMTP wires)', as
   const reg = new PopBeforeSmtp();
   const factory = createPop3Factory({ onLogin: (ip, account) => reg.grant(ip, 10, account.address) });
   const listener = { ...srv.config.listeners[0]!, protocol: 'pop3' as const, tls: 'none' as const, allow_plaintext_auth: true };
-  const service = factory(listener, {
+  const served = await serveService(factory, listener, {
     config: srv.config,
     store: srv.store,
     directory: new InternalDirectory(srv.store),
@@ -52,19 +52,8 @@ test('the POP3 login hook grants the client IP (what POP-before-SMTP wires)', as
     throttle: new LoginThrottle(),
     popBeforeSmtp: new PopBeforeSmtp(),
   });
-  const server = net.createServer((socket) =>
-    service.handleConnection(socket, {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '',
-      localPort: socket.localPort ?? 0,
-      secure: false,
-      spec: { address: '127.0.0.1', port: 0, tls: 'none' },
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const w = await Wire.connect((server.address() as net.AddressInfo).port);
+    const w = await Wire.connect(served.port);
     await w.line();
     await w.cmd('USER pbs@example.org');
     assert.match(await w.cmd('PASS wrong'), /^-ERR/);
@@ -75,8 +64,7 @@ test('the POP3 login hook grants the client IP (what POP-before-SMTP wires)', as
     assert.equal(reg.list()[0]?.login, 'pbs@example.org');
     await w.cmd('QUIT');
   } finally {
-    await service.close(new Date(Date.now() + 1000));
-    await new Promise((resolve) => server.close(resolve));
+    await served.close();
     await srv.close();
   }
 });

@@ -4,8 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { Listener as ListenerConfig } from '../../../src/config/index.js';
+import type { ServiceDeps } from '../../../src/protocols/service.js';
 import { InternalDirectory } from '../../../src/directory/directory.js';
 import { LoginThrottle } from '../../../src/directory/login-throttle.js';
 import { PopBeforeSmtp } from '../../../src/directory/pop-before-smtp.js';
@@ -13,7 +12,7 @@ import { grantsFilePath, loadGrants } from '../../../src/directory/pop-before-sm
 import { createLogger } from '../../../src/lib/logger.js';
 import { createImapService } from '../../../src/protocols/imap/server/imap-service.js';
 import { pop3Factory } from '../../../src/protocols/pop3/pop3-service.js';
-import type { ProtocolFactory, ServiceDeps } from '../../../src/protocols/service.js';
+import { serveService as serve } from '../../helpers/serve-service.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { ImapTestClient } from '../imap/client.js';
 import { Wire } from './pop3-wire.js';
@@ -70,29 +69,6 @@ test('in the running server, failed POP3 logins delay an IMAP login from the sam
     await srv.close();
   }
 });
-
-/** Serves one protocol factory on loopback with the given deps (a throttle with short delays). */
-async function serve(factory: ProtocolFactory, listener: ListenerConfig, deps: ServiceDeps): Promise<{ port: number; close(): Promise<void> }> {
-  const service = factory(listener, deps);
-  const server = net.createServer((socket) =>
-    service.handleConnection(socket, {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '',
-      localPort: socket.localPort ?? 0,
-      secure: false,
-      spec: { address: '127.0.0.1', port: 0, tls: 'none' },
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async close() {
-      await service.close(new Date(Date.now() + 1000));
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 test('failed POP3 logins ban the IP for IMAP too, and the ban refuses the right password', async () => {
   const srv: TestServer = await startServer({ listeners: ['lmtp'], users: [{ address: USER, password: PW }] });
