@@ -12,6 +12,7 @@
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import { parseHeaderBlock } from './headers.js';
+import { decodeWords } from './sort-keys.js';
 import type { MessageStructure, MimePart } from './structure.js';
 
 export const MAX_SEARCH_TEXT = 1024 * 1024;
@@ -20,6 +21,25 @@ export const MAX_PART_DECODE_BYTES = 4 * 1024 * 1024;
 export interface SearchText {
   headers: string;
   body: string;
+  /** What SEARCH SUBJECT scans for this message (subjectSearchText); absent: no such row, always a candidate. */
+  subject?: string | null;
+}
+
+/**
+ * The text SEARCH SUBJECT scans for a message's header bytes: the decoded values of every top-level Subject
+ * field, each lower-cased (String.prototype.toLowerCase) and joined by "\n"; null when there is no Subject
+ * field. It is a superset filter: IMAP still checks each candidate exactly with the same parse and decodeWords,
+ * so a message's value contains a lower-cased needle whenever one of its Subject values contains it
+ * case-insensitively. Undefined (no row) when the header block starts with a continuation line: after a
+ * message's per-recipient prefix that line would continue the prefix's last field, so the body alone does
+ * not tell.
+ */
+export function subjectSearchText(header: Buffer): string | null | undefined {
+  if (header.length > 0 && (header[0] === 0x20 || header[0] === 0x09)) return undefined;
+  const values = parseHeaderBlock(header)
+    .filter((f) => f.name.toLowerCase() === 'subject')
+    .map((f) => decodeWords(f.value).toLowerCase());
+  return values.length === 0 ? null : values.join('\n');
 }
 
 /** RFC 2045 §6.7 quoted-printable: soft line breaks removed, =XX decoded, malformed escapes kept literally. */
@@ -153,11 +173,13 @@ function walk(raw: Buffer, part: MimePart, out: Collector): void {
 export function extractSearchText(raw: Buffer, structure: MessageStructure): SearchText {
   const headers = new Collector();
   const body = new Collector();
+  let subject: string | null | undefined;
   try {
     headers.add(headerText(raw, 0, structure.headerEnd));
+    subject = subjectSearchText(raw.subarray(0, structure.headerEnd));
     walk(raw, structure.root, body);
   } catch {
     // keep what was collected: a search index must not fail a delivery
   }
-  return { headers: headers.text, body: body.text };
+  return subject === undefined ? { headers: headers.text, body: body.text } : { headers: headers.text, body: body.text, subject };
 }

@@ -249,8 +249,11 @@ export interface BodyInput {
   /** Size of the blob in octets. */
   size: number;
   structure: MessageStructure;
-  /** Decoded text for the full-text index: header values and text parts, decoded. */
-  searchText?: { headers: string; body: string };
+  /**
+   * Decoded text for the full-text index: header values and text parts, decoded; `subject` what SEARCH SUBJECT
+   * scans (mail/search-text.ts subjectSearchText; absent: none stored, the body stays a candidate).
+   */
+  searchText?: { headers: string; body: string; subject?: string | null };
 }
 
 export interface DeliveryTarget {

@@ -38,7 +38,6 @@ import { applyFlagOperation, DELETED, flagsToList, keywordsFromColumn, keywordsT
 import type { MailboxOps } from './mailbox-ops.js';
 import { INSERT_SORT_KEYS, insertSortKeys } from './migrations.js';
 import type { Statements } from './statements.js';
-import { subjectSearchText } from './subject-search.js';
 
 /** The system flags of each sys_flags value (five bits) as IMAP text, for FlagListing. */
 const SYSTEM_FLAG_TEXTS: readonly string[] = Array.from({ length: 32 }, (_, bits) => flagsToList(bits, '').join(' '));
@@ -131,8 +130,6 @@ export class MessageOps {
   constructor(
     private readonly st: Statements,
     private readonly mailboxes: MailboxOps,
-    /** Bytes 0..end of a stored blob, or null (for body_subjects; subject-search.ts). */
-    private readonly readHeader: (blobId: string, end: number) => Buffer | null = () => null,
   ) {}
 
   /** Inserts (or finds) the body row; indexes searchText the first time it is given. Returns bodies.id. */
@@ -150,9 +147,8 @@ export class MessageOps {
       id = Number(info.lastInsertRowid);
       this.st.get('INSERT INTO body_envelopes (body_id, envelope) VALUES (?, ?)').run(id, JSON.stringify(body.structure.envelope));
       insertSortKeys(this.st.get(INSERT_SORT_KEYS), id, body.structure.envelope);
-      // The blob is durable before the store is called (SqliteStore's contract), so its header can be read here.
-      const header = this.readHeader(body.blobId, body.structure.headerEnd);
-      const subject = header === null ? undefined : subjectSearchText(header);
+      // What SEARCH SUBJECT scans comes with the search text; without it the body has no row (always a candidate).
+      const subject = body.searchText?.subject;
       if (subject !== undefined) this.st.get('INSERT INTO body_subjects (body_id, subject) VALUES (?, ?)').run(id, subject);
     } else {
       id = existing.id;

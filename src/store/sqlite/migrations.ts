@@ -10,7 +10,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { UserError } from '../../lib/errors.js';
 import type { Envelope } from '../../mail/structure.js';
 import { sortKeysOf } from '../../mail/sort-keys.js';
-import { subjectSearchText } from './subject-search.js';
+import { subjectSearchText } from '../../mail/search-text.js';
 
 type Db = BetterSqlite3.Database;
 

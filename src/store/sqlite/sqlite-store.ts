@@ -125,7 +125,7 @@ export class SqliteStore implements Store {
     this.st = new Statements(db);
     this.mailboxOps = new MailboxOps(this.st);
     this.accountOps = new AccountOps(this.st, this.mailboxOps);
-    this.messageOps = new MessageOps(this.st, this.mailboxOps, (blobId, end) => readHeaderSync(blobs.pathOf(blobId), end));
+    this.messageOps = new MessageOps(this.st, this.mailboxOps);
     this.queueOps = new QueueOps(this.st);
     this.abuseOps = new AbuseOps(this.st);
     this.selectOps = new SelectOps(this.st);

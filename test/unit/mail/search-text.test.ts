@@ -15,6 +15,14 @@ test('header text has encoded-words decoded', () => {
   assert.match(headers, /^From: Alice Müller <alice@example\.org>$/m);
 });
 
+test('the SEARCH SUBJECT text comes with the search text: top-level subjects only, decoded and lower-cased', () => {
+  assert.equal(extractSearchText(nested, parseMessage(nested)).subject, 'grüße with nested parts', 'not the inner message\'s');
+  const none = Buffer.from('From: a@example.org\r\n\r\nbody\r\n');
+  assert.equal(extractSearchText(none, parseMessage(none)).subject, null);
+  const folded = Buffer.from(' continued\r\nSubject: x\r\n\r\nbody\r\n');
+  assert.equal('subject' in extractSearchText(folded, parseMessage(folded)), false, 'a leading continuation line: no row');
+});
+
 test('body text decodes quoted-printable, base64, charsets, HTML and nested messages', () => {
   const { body } = extractSearchText(nested, parseMessage(nested));
   assert.ok(body.includes('Grüße aus München, a soft break.'), body);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { SqliteStore } from '../../../../src/store/sqlite/sqlite-store.js';
-import { subjectSearchText } from '../../../../src/store/sqlite/subject-search.js';
+import { subjectSearchText } from '../../../../src/mail/search-text.js';
 import { makeTempStore, openStoreAt, type TempStore } from '../../../helpers/store-temp.js';
 import { putBody } from '../../../helpers/store-fixtures.js';
 
