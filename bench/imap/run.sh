@@ -17,7 +17,9 @@
 # the repo), DATA_DIR (pochta data dir; default a fresh /var/tmp/pochta-bench-imap.XXXXXX), LOG_DIR (default
 # DATA_DIR/logs), REUSE=1 (DATA_DIR already holds the mailbox, filled earlier with the same N: measure pochta
 # without filling), REF_REUSE=1 (the same for the reference's maildir), ONLY=pochta|dovecot (measure one side;
-# the table shows "-" for the other), NODE_OPTS (extra node options for pochta, e.g. "--cpu-prof --cpu-prof-dir=DIR").
+# the table shows "-" for the other), NODE_OPTS (extra node options for pochta, e.g. "--cpu-prof --cpu-prof-dir=DIR"),
+# REF_PASS_SCHEME (ARGON2ID: the reference hashes passwords as pochta does; PLAIN: as in ../shared/bench/README.md),
+# REF_AUTH_CACHE_SIZE (10M; 0 = Dovecot's default, cache off).
 # The reference is a private instance of ../shared/bench/ref-setup.sh (BENCH_ROOT=/var/bench-imap, IMAP on 11143,
 # SMTP 12525, POP3 11110, LMTP 12424: REF_ROOT, REF_IMAP_PORT... override), so it does not disturb, and is not
 # disturbed by, other benchmarks using the default reference on 1143/2525.
@@ -41,6 +43,10 @@ REF_REUSE=${REF_REUSE:-0}
 export BENCH_ROOT=${REF_ROOT:-/var/bench-imap}
 export IMAP_PORT=${REF_IMAP_PORT:-11143} SMTP_PORT=${REF_SMTP_PORT:-12525} POP3_PORT=${REF_POP3_PORT:-11110} LMTP_PORT=${REF_LMTP_PORT:-12424}
 export USERS=1 DELIVERY=lmtp
+# Passwords: pochta always stores argon2id, so by default the reference does too (ref-setup.sh PASS_SCHEME; Dovecot's
+# argon2id is 64 MiB, 3 passes, pochta's 19 MiB, 2 passes), with Dovecot's auth cache on as pochta's is.
+# REF_PASS_SCHEME=PLAIN gives the reference's own README setting ({PLAIN}: no hash to verify at all).
+export PASS_SCHEME=${REF_PASS_SCHEME:-ARGON2ID} AUTH_CACHE_SIZE=${REF_AUTH_CACHE_SIZE:-10M}
 REF_MAILDIR=$BENCH_ROOT/mail/bench.test/user1
 
 if [ -z "${DATA_DIR:-}" ]; then
@@ -110,6 +116,6 @@ fi
 
 # 3. summary ---------------------------------------------------------------------------------------------
 echo
-echo "## IMAP, $N-message INBOX: pochta vs Dovecot, same run ($(date -u '+%Y-%m-%d'), $(nproc) CPU, medians of $RUNS run(s))"
+echo "## IMAP, $N-message INBOX: pochta vs Dovecot ({$PASS_SCHEME} passwords), same run ($(date -u '+%Y-%m-%d'), $(nproc) CPU, medians of $RUNS run(s))"
 python3 "$HERE/summarize.py" "$LOG_DIR/pochta.bigmailbox.log" "$LOG_DIR/dovecot.bigmailbox.log"
 echo "raw outputs: $LOG_DIR"
