@@ -136,6 +136,12 @@ export interface MessageSummary {
   size: number;
 }
 
+/** Store.searchSubject's answer: exact matches, and candidates that need the exact check. */
+export interface SubjectMatches {
+  sure: number[];
+  maybe: number[];
+}
+
 /** What IMAP SELECT needs of a mailbox without a summary per message. */
 export interface MailboxIndex {
   /** Every UID, ascending (empty when asked with `uids: false`). */
@@ -326,14 +332,15 @@ export interface MailStore {
   listFlags(mailboxId: number, range: { uidFrom: number; uidTo: number }): Promise<FlagRow[]>;
   /**
    * One text line per message of a UID range, in UID order, joined by `separator`: `parts` concatenated (see
-   * LinePart). Null when the store cannot promise the order or a message lacks a cached text it names (the caller
-   * then reads rows); '' for no message.
+   * LinePart), as UTF-8 bytes (ready for the wire: no JavaScript string is made of a large listing). Null when the
+   * store cannot promise the order or a message lacks a cached text it names (the caller then reads rows); an
+   * empty buffer for no message.
    */
   listLines(
     mailboxId: number,
     range: { uidFrom: number; uidTo: number },
     format: { parts: readonly LinePart[]; separator: string; seqOffset: number; textVersion?: number },
-  ): Promise<string | null>;
+  ): Promise<Buffer | null>;
   /** The same as listFlags packed into one text (see FlagListing); `modseq` adds each message's modseq. */
   listFlagText(mailboxId: number, range: { uidFrom: number; uidTo: number }, opts: { modseq: boolean }): Promise<FlagListing>;
   /** Full rows for the given UIDs (missing UIDs are skipped), in UID order. */
@@ -396,11 +403,12 @@ export interface MailStore {
   /** Candidate UIDs whose indexed text may contain every term (superset; callers confirm exactly). */
   searchText(mailboxId: number, terms: string[], field: 'body' | 'text'): Promise<number[]>;
   /**
-   * Candidate UIDs (a superset, ascending) for IMAP SEARCH SUBJECT `value` (RFC 9051 §6.4.4): the messages one of
-   * whose decoded top-level Subject values may contain `value` case-insensitively (String.prototype.toLowerCase on
-   * both). The caller checks each candidate exactly.
+   * IMAP SEARCH SUBJECT `value` (RFC 9051 §6.4.4): the messages one of whose decoded top-level Subject values (of
+   * prefix + header, as the IMAP check parses them) contains `value` case-insensitively (String.prototype.toLowerCase
+   * on both; an empty value: every message with a Subject field). `sure`: UIDs that match exactly; `maybe`: UIDs
+   * that may match and need the exact check; a UID in neither does not match. Both ascending, disjoint.
    */
-  searchSubject(mailboxId: number, value: string): Promise<number[]>;
+  searchSubject(mailboxId: number, value: string): Promise<SubjectMatches>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

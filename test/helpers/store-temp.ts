@@ -28,6 +28,15 @@ export async function makeTempStore(opts: Omit<SqliteStoreOptions, 'dir'> = {}):
   };
 }
 
+/** A temp store serving example.test with one account, bob@example.test, and the id of its INBOX. */
+export async function makeTempStoreWithInbox(): Promise<TempStore & { accountId: number; inbox: number }> {
+  const t = await makeTempStore();
+  await t.store.addDomain({ name: 'example.test' });
+  const acc = await t.store.createAccount({ address: 'bob@example.test', passwordHash: 'x' });
+  const inbox = (await t.store.getMailbox(acc.id, 'INBOX'))!.id;
+  return { ...t, accountId: acc.id, inbox };
+}
+
 /** Opens another SqliteStore on an existing data directory. */
 export function openStoreAt(dir: string, opts: Omit<SqliteStoreOptions, 'dir'> = {}): Promise<SqliteStore> {
   return openSqliteStore({ ...opts, dir });

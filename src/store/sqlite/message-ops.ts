@@ -47,6 +47,7 @@ const SYSTEM_FLAGS_SQL = `CASE sys_flags & 31 ${SYSTEM_FLAG_TEXTS.map((t, bits) 
 const FLAGS_SQL = `CASE WHEN keywords = '' THEN ${SYSTEM_FLAGS_SQL} WHEN sys_flags & 31 = 0 THEN keywords ELSE ${SYSTEM_FLAGS_SQL} || ' ' || keywords END`;
 
 const BLOB_ID_RE = /^[0-9a-f]{64}$/;
+const EMPTY = Buffer.alloc(0);
 /** Trigram FTS can only match terms of at least three characters. */
 const MIN_FTS_TERM = 3;
 
@@ -379,7 +380,7 @@ export class MessageOps {
     from: number,
     to: number,
     format: { parts: readonly LinePart[]; separator: string; seqOffset: number; textVersion?: number },
-  ): string | null {
+  ): Buffer | null {
     let fmt = '';
     const args: string[] = [];
     const texts: string[] = [];
@@ -419,9 +420,9 @@ export class MessageOps {
     const sql = linesSql(args, texts, joinC, joinS);
     const params = { fmt, sep: format.separator, offset: format.seqOffset, version: format.textVersion ?? 0, mailbox: mailboxId, from, to };
     if (!this.isKeyOrdered(sql)) return null;
-    const [absent, text] = this.st.get(sql).raw().get(params) as [number | null, string | null];
+    const [absent, bytes] = this.st.get(sql).raw().get(params) as [number | null, Buffer | null];
     if (absent) return null;
-    return text ?? '';
+    return bytes ?? EMPTY;
   }
 
   /** Whether `sql` (a linesSql text) runs as a range scan of the messages' primary key; checked once per text. */
@@ -711,22 +712,35 @@ export class MessageOps {
   }
 
   /**
-   * Candidate UIDs for SEARCH SUBJECT (Store.searchSubject): one scan of the mailbox joined with body_subjects.
-   * Also candidates: bodies without a row, and messages whose per-recipient prefix could change how the header
-   * parses (MessageFields.header reads prefix + header): one that mentions "subject", does not end with a line
-   * feed or holds an empty line (which would end the header block).
+   * SEARCH SUBJECT (Store.searchSubject): one scan of the mailbox joined with body_subjects. `body_subjects.subject`
+   * holds the decoded value of every top-level Subject field of the body's header, each lower-cased, joined by "\n"
+   * (mail/search-text.ts subjectSearchText, the same parse and decodeWords as IMAP's check; NULL: no Subject field;
+   * no row: the header starts with a continuation line, or it was never computed). Maybe (the exact check must run):
+   * bodies without a row, and messages whose per-recipient prefix could change how prefix + header parses
+   * (MessageFields.header): one that mentions "subject" (LIKE is ASCII case-insensitive; field names are ASCII),
+   * does not end with a line feed, or holds an empty line (which would end the header block). For the others the
+   * fields of prefix + header are the prefix's (no Subject) then the body's, so `instr(subject, lower(value)) > 0`
+   * is the exact answer (an empty value matches every non-NULL subject: RFC 9051 §6.4.4, the field exists) as long
+   * as the value holds no "\n" (the join) or "\r" or NUL, and is well-formed UTF-16 without U+FFFD (SQLite stores
+   * a lone surrogate as U+FFFD); for any other value every candidate is a maybe.
    */
-  searchSubject(mailboxId: number, value: string): number[] {
-    return this.st
+  searchSubject(mailboxId: number, value: string): { sure: number[]; maybe: number[] } {
+    const maybe = `(s.body_id IS NULL
+      OR (m.prefix <> '' AND (m.prefix LIKE '%subject%' OR substr(m.prefix, -1) <> char(10)
+        OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0)))`;
+    const rows = this.st
       .get(
-        `SELECT m.uid FROM messages m LEFT JOIN body_subjects s ON s.body_id = m.body_id
-         WHERE m.mailbox_id = ? AND (instr(s.subject, ?) > 0 OR s.body_id IS NULL
-           OR (m.prefix <> '' AND (m.prefix LIKE '%subject%' OR substr(m.prefix, -1) <> char(10)
-             OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0)))
+        `SELECT m.uid, ${maybe} FROM messages m LEFT JOIN body_subjects s ON s.body_id = m.body_id
+         WHERE m.mailbox_id = ? AND (instr(s.subject, ?) > 0 OR ${maybe})
          ORDER BY m.uid`,
       )
-      .pluck()
-      .all(mailboxId, value.toLowerCase()) as number[];
+      .raw()
+      .all(mailboxId, value.toLowerCase()) as Array<[number, number]>;
+    const exact = !/[\r\n\0\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+    const sure: number[] = [];
+    const maybes: number[] = [];
+    for (const [uid, m] of rows) (exact && m === 0 ? sure : maybes).push(uid);
+    return { sure, maybe: maybes };
   }
 
   /**
@@ -759,7 +773,8 @@ export class MessageOps {
 function linesSql(args: readonly string[], texts: readonly string[], joinC: boolean, joinS: boolean): string {
   const missing = texts.length ? `sum(${texts.map((t) => `${t} IS NULL`).join(' OR ')})` : '0';
   return (
-    `SELECT ${missing}, group_concat(format(@fmt${args.map((a) => `, ${a}`).join('')}), @sep) FROM messages m` +
+    // CAST AS BLOB: the listing reaches JavaScript as the UTF-8 bytes SQLite built, not decoded into a string.
+    `SELECT ${missing}, CAST(group_concat(format(@fmt${args.map((a) => `, ${a}`).join('')}), @sep) AS BLOB) FROM messages m` +
     (joinC ? ' LEFT JOIN body_imap_cache c ON c.body_id = m.body_id' : '') +
     (joinS ? ' LEFT JOIN body_imap_structure s ON s.body_id = m.body_id' : '') +
     ' WHERE m.mailbox_id = @mailbox AND m.uid BETWEEN @from AND @to'

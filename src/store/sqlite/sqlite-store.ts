@@ -303,7 +303,7 @@ export class SqliteStore implements Store {
     mailboxId: number,
     range: { uidFrom: number; uidTo: number },
     format: { parts: readonly LinePart[]; separator: string; seqOffset: number; textVersion?: number },
-  ): Promise<string | null> {
+  ): Promise<Buffer | null> {
     return this.read(() => this.messageOps.lines(mailboxId, range.uidFrom, range.uidTo, format));
   }
   async listFlagText(mailboxId: number, range: { uidFrom: number; uidTo: number }, opts: { modseq: boolean }): Promise<FlagListing> {
@@ -358,7 +358,7 @@ export class SqliteStore implements Store {
   async vanishedSince(mailboxId: number, sinceModseq: number): Promise<number[]> {
     return this.read(() => this.messageOps.vanishedSince(mailboxId, sinceModseq));
   }
-  async searchSubject(mailboxId: number, value: string): Promise<number[]> {
+  async searchSubject(mailboxId: number, value: string): Promise<{ sure: number[]; maybe: number[] }> {
     return this.read(() => this.messageOps.searchSubject(mailboxId, value));
   }
   async searchText(mailboxId: number, terms: string[], field: 'body' | 'text'): Promise<number[]> {

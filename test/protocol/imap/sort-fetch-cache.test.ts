@@ -79,4 +79,20 @@ describe('IMAP SORT from stored keys, FETCH from cached texts', () => {
       await u.close();
     }
   });
+
+  it('FETCH from the cached texts sends the same bytes through COMPRESS=DEFLATE', async () => {
+    const plain = (await c.command('FETCH 1:4 (BODYSTRUCTURE)')).lines;
+    assert.equal((await c.command('FETCH 1:4 (BODYSTRUCTURE)')).lines.length, 4);
+    const z = await loggedIn(srv);
+    try {
+      assert.match((await z.command('COMPRESS DEFLATE')).tagged, /OK/);
+      z.startCompression();
+      await z.command('SELECT INBOX');
+      // The listing, its line end and the tagged reply leave as separate buffers through the deflate stream.
+      assert.deepEqual((await z.command('FETCH 1:4 (BODYSTRUCTURE)')).lines, plain);
+      assert.deepEqual((await z.command('UID FETCH 1:* (BODYSTRUCTURE)')).lines.length, 4);
+    } finally {
+      await z.close();
+    }
+  });
 });

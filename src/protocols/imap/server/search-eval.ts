@@ -5,7 +5,11 @@
  * store's full-text index (a superset) and then confirm the exact case-insensitive substring on the
  * decoded text; SUBJECT takes its candidates from the store's decoded subjects. When the index bounds the possible
  * matches (BODY, TEXT, SUBJECT or another header key, see `narrow`), only
- * those candidates are read. Messages are processed in batches so memory stays bounded. \Recent is never set here.
+ * those candidates are read. The store tells SUBJECT matches that are exact ("sure") from those that need the
+ * check: a message whose whole key is decidable (`decidable`: summary-only keys, SUBJECT/HEADER SUBJECT on a sure
+ * or non-candidate UID, and NOT/OR/AND of those) is answered from its summary (a UID range read) without its stored
+ * row or blob; the others are read and checked as before, and `withStored` still loads the rows of the hits.
+ * Messages are processed in batches so memory stays bounded. \Recent is never set here.
  */
 
 import type { MessageSummary, StoredMessage, Store } from '../../../store/types.js';
@@ -15,6 +19,10 @@ import type { MailboxView } from './mailbox-view.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 200;
+/** Summaries of decidable UIDs are read by UID range, each range narrower than this (rows held at once). */
+const SPAN = 2048;
+/** ... and a range read is split where two of its UIDs are further apart than this. */
+const GAP = 64;
 /** The full-text index (trigram) narrows only terms of at least three characters. */
 const MIN_INDEXED_TERM = 3;
 
@@ -64,6 +72,21 @@ export function usesModseq(k: SearchKey): boolean {
   return false;
 }
 
+type SubjectKey = Extract<SearchKey, { kind: 'header' }>;
+
+function isSubjectKey(k: SearchKey): k is SubjectKey {
+  return k.kind === 'header' && k.field.toLowerCase() === 'subject';
+}
+
+function collectSubjectKeys(k: SearchKey, out: SubjectKey[]): void {
+  if (isSubjectKey(k)) out.push(k);
+  else if (k.kind === 'not') collectSubjectKeys(k.key, out);
+  else if (k.kind === 'or') {
+    collectSubjectKeys(k.left, out);
+    collectSubjectKeys(k.right, out);
+  } else if (k.kind === 'and') for (const x of k.keys) collectSubjectKeys(x, out);
+}
+
 function collectTextKeys(k: SearchKey, out: Array<Extract<SearchKey, { kind: 'body' | 'text' }>>): void {
   if (k.kind === 'body' || k.kind === 'text') out.push(k);
   else if (k.kind === 'not') collectTextKeys(k.key, out);
@@ -86,6 +109,8 @@ function includesCi(hay: string, needle: string): boolean {
 
 class Evaluator {
   private readonly candidates = new Map<SearchKey, Set<number>>();
+  /** Per SUBJECT key, the store's exact matches and the candidates that need the check (Store.searchSubject). */
+  private readonly subjects = new Map<SearchKey, { sure: Set<number>; maybe: Set<number> }>();
   private readonly maxUid: number;
   private readonly saved: Set<number>;
   private readonly now: number;
@@ -104,6 +129,48 @@ class Evaluator {
       const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], k.kind);
       this.candidates.set(k, new Set(uids));
     }
+    const subjectKeys: SubjectKey[] = [];
+    collectSubjectKeys(key, subjectKeys);
+    for (const k of subjectKeys) {
+      const r = await this.scope.store.searchSubject(this.scope.mailboxId, k.value);
+      this.subjects.set(k, { sure: new Set(r.sure), maybe: new Set(r.maybe) });
+    }
+  }
+
+  /**
+   * Whether `k` is answered for `uid` from its summary alone (match with no MessageFields gives the exact answer):
+   * summary keys, SUBJECT on a UID the store is sure of or does not list, BODY/TEXT with an empty value or on a UID
+   * the full-text index does not list, and NOT/OR/AND of those.
+   */
+  decidable(k: SearchKey, uid: number): boolean {
+    switch (k.kind) {
+      case 'all':
+      case 'flag':
+      case 'recent':
+      case 'size':
+      case 'age':
+      case 'seq':
+      case 'uid':
+      case 'modseq':
+        return true;
+      case 'date':
+        return k.field === 'internal';
+      case 'header': {
+        const s = this.subjects.get(k);
+        return s !== undefined && !s.maybe.has(uid);
+      }
+      case 'body':
+      case 'text': {
+        const cand = this.candidates.get(k);
+        return k.value === '' || (cand !== undefined && !cand.has(uid));
+      }
+      case 'not':
+        return this.decidable(k.key, uid);
+      case 'or':
+        return this.decidable(k.left, uid) && this.decidable(k.right, uid);
+      case 'and':
+        return k.keys.every((x) => this.decidable(x, uid));
+    }
   }
 
   /**
@@ -121,7 +188,8 @@ class Evaluator {
         return this.candidates.get(k) ?? null;
       case 'header': {
         // SUBJECT: the store's decoded subjects (one scan of short texts: faster than the index, any length).
-        if (k.field.toLowerCase() === 'subject') return new Set(await this.scope.store.searchSubject(this.scope.mailboxId, k.value));
+        const subj = this.subjects.get(k);
+        if (subj) return new Set([...subj.sure, ...subj.maybe]);
         if ([...k.value].length < MIN_INDEXED_TERM) return null;
         const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], 'text');
         return new Set(uids);
@@ -183,6 +251,9 @@ class Evaluator {
         return compareDay(t, k.day, k.op);
       }
       case 'header': {
+        // The store's sure matches are exact, and a UID it does not list cannot match (Store.searchSubject).
+        const subj = this.subjects.get(k);
+        if (subj && !subj.maybe.has(h.uid)) return subj.sure.has(h.uid);
         if (!fields) return false;
         const values = await fields.header(k.field);
         if (!values.length) return false;
@@ -213,39 +284,85 @@ class Evaluator {
   }
 }
 
+/**
+ * Ascending UIDs in groups for one range read each: a group's first and last differ by less than SPAN (rows held
+ * at once) and neighbours by at most GAP, so sparse UIDs do not read the summaries of the messages between them.
+ */
+function* spans(uids: readonly number[]): Generator<number[]> {
+  for (let i = 0; i < uids.length; ) {
+    let j = i + 1;
+    while (j < uids.length && uids[j]! - uids[i]! < SPAN && uids[j]! - uids[j - 1]! <= GAP) j++;
+    yield uids.slice(i, j);
+    i = j;
+  }
+}
+
 /** The messages of the view matching `key`, in sequence order. `withStored` also loads StoredMessage rows. */
 export async function runSearch(scope: SearchScope, key: SearchKey, opts: { withStored?: boolean } = {}): Promise<SearchHit[]> {
   const ev = new Evaluator(scope);
   await ev.prepare(key);
-  const needStored = opts.withStored === true || costOf(key) > 0;
+  const withStored = opts.withStored === true;
+  const needStored = withStored || costOf(key) > 0;
   const view = scope.view;
   const hits: SearchHit[] = [];
+  // Hits decided from summaries alone, whose rows `withStored` still has to load.
+  const bare: SearchHit[] = [];
   const evaluate = async (s: MessageSummary, st: StoredMessage | null): Promise<void> => {
     const h: SearchHit = { seq: view.seqOf(s.uid), uid: s.uid, summary: s, stored: st };
     const fields = st ? new MessageFields(scope.store.blobs, st) : null;
-    if (await ev.match(key, h, fields)) hits.push(h);
+    if (await ev.match(key, h, fields)) (withStored && !st ? bare : hits).push(h);
+  };
+  const readStored = async (uids: number[]): Promise<Map<number, StoredMessage>> => {
+    const out = new Map<number, StoredMessage>();
+    for (let i = 0; i < uids.length; i += BATCH) {
+      for (const st of await scope.store.getMessages(scope.mailboxId, uids.slice(i, i + BATCH))) out.set(st.uid, st);
+    }
+    return out;
   };
   const narrowed = await ev.narrow(key);
   if (narrowed !== null) {
-    // Only the index's candidates can match: read just their rows (expunged ones come back missing).
+    // Only the index's candidates can match: read just their rows (expunged ones come back missing), or only
+    // their summaries when the key is decidable without them.
     const uids = [...narrowed].filter((u) => view.seqOf(u) > 0).sort((a, b) => a - b);
-    for (let i = 0; i < uids.length; i += BATCH) {
-      for (const st of await scope.store.getMessages(scope.mailboxId, uids.slice(i, i + BATCH))) await evaluate(st, st);
+    const easy: number[] = [];
+    const hard: number[] = [];
+    for (const u of uids) (ev.decidable(key, u) ? easy : hard).push(u);
+    for (let i = 0; i < hard.length; i += BATCH) {
+      for (const st of (await readStored(hard.slice(i, i + BATCH))).values()) await evaluate(st, st);
     }
-    return hits;
+    for (const group of spans(easy)) {
+      const want = new Set(group);
+      const rows = await scope.store.listMessages(scope.mailboxId, { uidFrom: group[0]!, uidTo: group[group.length - 1]! });
+      for (const s of rows) if (want.has(s.uid)) await evaluate(s, null);
+    }
+  } else {
+    const summaries = (await scope.store.listMessages(scope.mailboxId)).filter((s) => view.seqOf(s.uid) > 0);
+    for (let i = 0; i < summaries.length; i += BATCH) {
+      const chunk = summaries.slice(i, i + BATCH);
+      const easy = new Set<number>();
+      for (const s of chunk) if (ev.decidable(key, s.uid)) easy.add(s.uid);
+      const stored = needStored ? await readStored(chunk.filter((s) => !easy.has(s.uid)).map((s) => s.uid)) : null;
+      for (const s of chunk) {
+        if (easy.has(s.uid)) {
+          await evaluate(s, null);
+          continue;
+        }
+        const st = stored?.get(s.uid) ?? null;
+        if (needStored && !st) continue;
+        await evaluate(s, st);
+      }
+    }
   }
-  const summaries = (await scope.store.listMessages(scope.mailboxId)).filter((s) => view.seqOf(s.uid) > 0);
-  for (let i = 0; i < summaries.length; i += BATCH) {
-    const chunk = summaries.slice(i, i + BATCH);
-    let stored: Map<number, StoredMessage> | null = null;
-    if (needStored) {
-      stored = new Map((await scope.store.getMessages(scope.mailboxId, chunk.map((s) => s.uid))).map((m) => [m.uid, m]));
-    }
-    for (const s of chunk) {
-      const st = stored?.get(s.uid) ?? null;
-      if (needStored && !st) continue;
-      await evaluate(s, st);
+  if (bare.length > 0) {
+    // withStored: the rows of the hits decided without them (a row gone meanwhile drops the hit, as before).
+    for (let i = 0; i < bare.length; i += BATCH) {
+      const batch = bare.slice(i, i + BATCH);
+      const stored = await readStored(batch.map((h) => h.uid));
+      for (const h of batch) {
+        const st = stored.get(h.uid);
+        if (st) hits.push({ ...h, stored: st });
+      }
     }
   }
-  return hits;
+  return hits.sort((a, b) => a.uid - b.uid);
 }

@@ -62,6 +62,8 @@ export interface SessionHost {
 const MODULES = new Map<ImapCommand['kind'], CommandModule>();
 for (const m of commandModules) for (const n of m.names) MODULES.set(n, m);
 
+/** Above this many buffered pieces, flushOut joins them instead of corking the socket for one writev. */
+const WRITEV_MAX_PIECES = 8;
 const OUT_FLUSH_BYTES = 64 * 1024;
 const PREAUTH_LITERAL_LIMIT = 8 * 1024;
 
@@ -376,15 +378,23 @@ export class ImapSession implements SessionContext {
   /** Writes the buffered output; waits while the socket's buffer is full. */
   async flushOut(): Promise<void> {
     if (this.outBytes === 0 || this.closed) return;
-    const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
+    const out = this.out;
     this.out = [];
     this.outBytes = 0;
     if (this.deflate) {
       const d = this.deflate;
-      d.write(data);
+      for (const b of out) d.write(b);
       await new Promise<void>((resolve) => d.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
+    } else if (out.length === 1) {
+      this.socket.write(out[0]!);
+    } else if (out.length > WRITEV_MAX_PIECES) {
+      this.socket.write(Buffer.concat(out));
     } else {
-      this.socket.write(data);
+      // A few pieces (a large listing and its tagged line): corked, they leave in one writev without first being
+      // copied into one buffer. Many small pieces are cheaper joined.
+      this.socket.cork();
+      for (const b of out) this.socket.write(b);
+      this.socket.uncork();
     }
     if (this.socket.writableLength > 1024 * 1024 && !this.socket.destroyed) {
       await new Promise<void>((resolve) => {

@@ -94,7 +94,7 @@ describe('SqliteStore message count (migration 7) and the BODYSTRUCTURE/BODY tex
       seqOffset: 3,
       textVersion: 3,
     });
-    assert.equal(lines, '* 1 FETCH (BODYSTRUCTURE S4 BODY B4)\r\n* 2 FETCH (BODYSTRUCTURE S5 BODY B5)');
+    assert.equal(lines?.toString('utf8'), '* 1 FETCH (BODYSTRUCTURE S4 BODY B4)\r\n* 2 FETCH (BODYSTRUCTURE S5 BODY B5)');
   });
 
   it('migration 7 counts the messages and moves the texts stored before it', async () => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate } from '../../../../src/store/sqlite/migrations.js';
 import type { SqliteStore } from '../../../../src/store/sqlite/sqlite-store.js';
-import { makeTempStore, type TempStore } from '../../../helpers/store-temp.js';
+import { makeTempStoreWithInbox, type TempStore } from '../../../helpers/store-temp.js';
 import { putBody } from '../../../helpers/store-fixtures.js';
 
 function raw(subject: string, date: string | null, from: string): Buffer {
@@ -42,11 +42,10 @@ describe('SqliteStore sort keys and body cache', () => {
   let store: SqliteStore;
   let mb: number;
   before(async () => {
-    t = await makeTempStore();
-    store = t.store;
-    await store.addDomain({ name: 'example.test' });
-    const acc = await store.createAccount({ address: 'bob@example.test', passwordHash: 'x' });
-    mb = (await store.getMailbox(acc.id, 'INBOX'))!.id;
+    const s = await makeTempStoreWithInbox();
+    t = s;
+    store = s.store;
+    mb = s.inbox;
     const msgs: Array<[string, string | null, string, string]> = [
       ['Re: beta', 'Tue, 8 Feb 1994 10:00:00 +0000', 'Carol <carol@x.org>', '2024-01-01T00:00:00Z'],
       ['alpha', null, 'al@x.org', '1990-01-01T00:00:00Z'], // no Date: the internal date counts

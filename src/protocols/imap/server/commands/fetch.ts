@@ -161,10 +161,17 @@ function fastResponse(
 const TEXT_ATTS = new Set<FetchAtt['kind']>(['UID', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY']);
 
 /**
- * The responses of one batch from the cached texts alone (FETCH BODYSTRUCTURE once the cache is filled), or null
- * when a message misses a text (the caller then takes the path that encodes and stores it).
+ * The responses of one batch from the cached texts alone (FETCH BODYSTRUCTURE once the cache is filled), as the
+ * buffers to write in order, or null when a message misses a text (the caller then takes the path that encodes
+ * and stores it).
  */
-async function textsBatch(ctx: SessionContext, sel: SelectedState, atts: readonly FetchAtt[], labels: readonly string[], chunk: number[]): Promise<string | null> {
+async function textsBatch(
+  ctx: SessionContext,
+  sel: SelectedState,
+  atts: readonly FetchAtt[],
+  labels: readonly string[],
+  chunk: number[],
+): Promise<readonly Buffer[] | null> {
   const want = {
     envelope: atts.some((a) => a.kind === 'ENVELOPE'),
     bodyStructure: atts.some((a) => a.kind === 'BODYSTRUCTURE'),
@@ -187,7 +194,7 @@ async function textsBatch(ctx: SessionContext, sel: SelectedState, atts: readonl
       seqOffset: first - firstSeq,
       textVersion: BODY_CACHE_VERSION,
     });
-    if (lines !== null) return lines && lines + '\r\n';
+    if (lines !== null) return lines.length ? [lines, CRLF] : [];
   }
   const rows = await ctx.deps.store.getCachedTexts(sel.mailbox.id, chunk, BODY_CACHE_VERSION, want);
   let text = '';
@@ -203,7 +210,7 @@ async function textsBatch(ctx: SessionContext, sel: SelectedState, atts: readonl
     }
     text += ')\r\n';
   }
-  return text;
+  return text ? [Buffer.from(text, 'utf8')] : [];
 }
 
 /** Items of the flag listing (`UID FETCH 1:* (FLAGS)` of a client resynchronising), served from FlagRows. */
@@ -217,6 +224,7 @@ const B_FLAGS = ascii('FLAGS (');
 const B_MODSEQ = ascii('MODSEQ (');
 const B_RECENT = ascii('\\Recent');
 const B_END = ascii(')\r\n');
+const CRLF = Buffer.from('\r\n');
 const K_UID = 0;
 const K_FLAGS = 1;
 const K_MODSEQ = 2;
@@ -397,7 +405,10 @@ async function fetchFlags(ctx: SessionContext, sel: SelectedState, atts: readonl
       // SQLite makes the lines (a message expunged but not yet announced has no row and is skipped, as below).
       const lines = await ctx.deps.store.listLines(sel.mailbox.id, range, { parts, separator: '\r\n', seqOffset: first - firstSeq });
       if (lines !== null) {
-        if (lines) await ctx.write(Buffer.from(lines + '\r\n', 'utf8'));
+        if (lines.length) {
+          await ctx.write(lines);
+          await ctx.write(CRLF);
+        }
         continue;
       }
     }
@@ -494,9 +505,9 @@ export const fetchCommand = defineCommand({
     for (let i = 0; i < uids.length; i += batch) {
       const chunk = uids.slice(i, i + batch);
       if (textsOnly) {
-        const text = await textsBatch(ctx, sel, atts, labels, chunk);
-        if (text !== null) {
-          if (text) await ctx.write(Buffer.from(text, 'utf8'));
+        const bufs = await textsBatch(ctx, sel, atts, labels, chunk);
+        if (bufs !== null) {
+          for (const b of bufs) await ctx.write(b);
           continue;
         }
       }
