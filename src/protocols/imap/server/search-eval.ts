@@ -10,6 +10,14 @@
  * or non-candidate UID, and NOT/OR/AND of those) is answered from its summary (a UID range read) without its stored
  * row or blob; the others are read and checked as before, and `withStored` still loads the rows of the hits.
  * Messages are processed in batches so memory stays bounded. \Recent is never set here.
+ *
+ * Without `withStored`, a key that reads no summary field but flags (`summaryNeed`: NOT SUBJECT, sequence and UID
+ * sets, RECENT, flags and keywords, and NOT/OR/AND of those with SUBJECT, BODY, TEXT or HEADER) reads no summaries
+ * at all, for the whole mailbox or the index's candidates (`scanWithoutSummaries`): the view and the store's UID
+ * list, or the store's packed flag listing (Store.listFlagText), say which decidable UIDs are still there and
+ * their flags; those are answered synchronously (`decide`) and their matches carry no summary (SearchMatch
+ * summary null). `withStored` and keys reading sizes, dates or modseqs keep the summary scan, so their matches
+ * have their summary. Decidable UIDs of the summary scan are answered synchronously too.
  */
 
 import type { MessageSummary, StoredMessage, Store } from '../../../store/types.js';
@@ -19,6 +27,8 @@ import type { MailboxView } from './mailbox-view.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 200;
+/** View UIDs walked per batch of the summary-free scan (scanWithoutSummaries): one flag listing each. */
+const SCAN_BATCH = 4096;
 /** Summaries of decidable UIDs are read by UID range, each range narrower than this (rows held at once). */
 const SPAN = 2048;
 /** ... and a range read is split where two of its UIDs are further apart than this. */
@@ -34,11 +44,21 @@ export interface SearchScope {
   now?: number;
 }
 
-export interface SearchHit {
+/** A message matching the key. */
+export interface SearchMatch {
   seq: number;
   uid: number;
-  summary: MessageSummary;
+  /**
+   * The message's summary; null when the match was decided without reading it. Never null when the key uses
+   * MODSEQ (`usesModseq`: the summary scan reads modseqs) nor for runSearch with `withStored` (SearchHit).
+   */
+  summary: MessageSummary | null;
   stored: StoredMessage | null;
+}
+
+/** A match with its summary (runSearch with `withStored`, whose matches also have their stored row). */
+export interface SearchHit extends SearchMatch {
+  summary: MessageSummary;
 }
 
 type Cost = 0 | 1 | 2;
@@ -61,6 +81,37 @@ function costOf(k: SearchKey): Cost {
       return k.keys.reduce<Cost>((m, x) => Math.max(m, costOf(x)) as Cost, 0);
     default:
       return 0;
+  }
+}
+
+/**
+ * What a decidable evaluation (`decide`) reads of a message besides the view: nothing, its flags, or more of its
+ * summary (size, internal date, modseq). DATE keys count as 'summary' even for the sent date (never decidable: its
+ * stored row is read) to stay on the side of caution.
+ */
+type SummaryNeed = 0 | 1 | 2;
+const NEED_NONE = 0;
+const NEED_FLAGS = 1;
+const NEED_SUMMARY = 2;
+
+function summaryNeed(k: SearchKey): SummaryNeed {
+  switch (k.kind) {
+    case 'flag':
+      return NEED_FLAGS;
+    case 'size':
+    case 'age':
+    case 'modseq':
+    case 'date':
+      return NEED_SUMMARY;
+    case 'not':
+      return summaryNeed(k.key);
+    case 'or':
+      return Math.max(summaryNeed(k.left), summaryNeed(k.right)) as SummaryNeed;
+    case 'and':
+      return k.keys.reduce<SummaryNeed>((m, x) => Math.max(m, summaryNeed(x)) as SummaryNeed, NEED_NONE);
+    default:
+      // all, recent, seq, uid: the view; header, body, text: the store's candidate sets, or the stored row.
+      return NEED_NONE;
   }
 }
 
@@ -220,41 +271,67 @@ class Evaluator {
     }
   }
 
-  async match(k: SearchKey, h: SearchHit, fields: MessageFields | null): Promise<boolean> {
-    const m = h.summary;
+  /**
+   * The answer for a message whose whole key is decidable here (`decidable`), without awaiting: what `match` gives
+   * with no MessageFields. `flags` are its flags (may be null when summaryNeed(k) is NEED_NONE) and `m` its summary
+   * (may be null unless it is NEED_SUMMARY); a key that reads a missing one throws (a bug, never a silent answer).
+   */
+  decide(k: SearchKey, seq: number, uid: number, flags: readonly string[] | null, m: MessageSummary | null): boolean {
     switch (k.kind) {
       case 'all':
         return true;
       case 'flag': {
         const f = k.flag.toLowerCase();
-        return m.flags.some((x) => x.toLowerCase() === f) === k.present;
+        return loaded(flags).some((x) => x.toLowerCase() === f) === k.present;
       }
       case 'recent':
-        return this.scope.view.isRecent(h.uid) === k.present; // RFC 3501 §6.4.4 RECENT / OLD (NEW: RECENT UNSEEN)
+        return this.scope.view.isRecent(uid) === k.present; // RFC 3501 §6.4.4 RECENT / OLD (NEW: RECENT UNSEEN)
       case 'size':
-        return k.op === 'larger' ? m.size > k.size : m.size < k.size;
+        return k.op === 'larger' ? loaded(m).size > k.size : loaded(m).size < k.size;
       case 'age': {
-        const age = (this.now - m.internalDate.getTime()) / 1000;
+        const age = (this.now - loaded(m).internalDate.getTime()) / 1000;
         return k.op === 'older' ? age >= k.seconds : age <= k.seconds;
       }
       case 'seq':
-        return k.set.kind === 'saved' ? this.saved.has(h.uid) : sequenceSetContains(k.set, h.seq, this.scope.view.exists);
+        return k.set.kind === 'saved' ? this.saved.has(uid) : sequenceSetContains(k.set, seq, this.scope.view.exists);
       case 'uid':
-        return k.set.kind === 'saved' ? this.saved.has(h.uid) : sequenceSetContains(k.set, h.uid, this.maxUid);
+        return k.set.kind === 'saved' ? this.saved.has(uid) : sequenceSetContains(k.set, uid, this.maxUid);
       case 'modseq':
-        return m.modseq >= k.modseq;
-      case 'date': {
-        if (k.field === 'internal') return compareDay(m.internalDate.getTime(), k.day, k.op);
-        const d = fields ? sentDay(fields.msg.structure.envelope.date) : null;
-        // No usable Date header: fall back to the internal date (as Dovecot does).
-        const t = d ? Date.UTC(d.year, d.month - 1, d.day) : m.internalDate.getTime();
-        return compareDay(t, k.day, k.op);
-      }
+        return loaded(m).modseq >= k.modseq;
+      case 'date':
+        // The sent date without the message's fields falls back to the internal date (as `match` does).
+        return compareDay(loaded(m).internalDate.getTime(), k.day, k.op);
       case 'header': {
         // The store's sure matches are exact, and a UID it does not list cannot match (Store.searchSubject).
         const subj = this.subjects.get(k);
-        if (subj && !subj.maybe.has(h.uid)) return subj.sure.has(h.uid);
-        if (!fields) return false;
+        return subj !== undefined && !subj.maybe.has(uid) && subj.sure.has(uid);
+      }
+      case 'body':
+      case 'text':
+        // RFC 9051 §6.4.4: an empty string matches every message; otherwise only a checked candidate can.
+        return k.value === '';
+      case 'not':
+        return !this.decide(k.key, seq, uid, flags, m);
+      case 'or':
+        return this.decide(k.left, seq, uid, flags, m) || this.decide(k.right, seq, uid, flags, m);
+      case 'and':
+        return k.keys.every((x) => this.decide(x, seq, uid, flags, m));
+    }
+  }
+
+  /** Whether the message of `h` (with its fields when they were read) matches `k`. */
+  async match(k: SearchKey, h: SearchMatch, fields: MessageFields | null): Promise<boolean> {
+    switch (k.kind) {
+      case 'date': {
+        if (k.field === 'internal' || !fields) break;
+        const d = sentDay(fields.msg.structure.envelope.date);
+        // No usable Date header: fall back to the internal date (as Dovecot does).
+        const t = d ? Date.UTC(d.year, d.month - 1, d.day) : loaded(h.summary).internalDate.getTime();
+        return compareDay(t, k.day, k.op);
+      }
+      case 'header': {
+        const subj = this.subjects.get(k);
+        if (!fields || (subj && !subj.maybe.has(h.uid))) break;
         const values = await fields.header(k.field);
         if (!values.length) return false;
         // RFC 9051 §6.4.4: an empty string matches every message that has the field.
@@ -280,8 +357,16 @@ class Evaluator {
         for (const x of sorted) if (!(await this.match(x, h, fields))) return false;
         return true;
       }
+      default:
+        break;
     }
+    return this.decide(k, h.seq, h.uid, h.summary?.flags ?? null, h.summary);
   }
+}
+
+function loaded<T>(v: T | null): T {
+  if (v === null) throw new Error('search: a key read a message field that was not loaded');
+  return v;
 }
 
 /**
@@ -297,20 +382,105 @@ function* spans(uids: readonly number[]): Generator<number[]> {
   }
 }
 
-/** The messages of the view matching `key`, in sequence order. `withStored` also loads StoredMessage rows. */
-export async function runSearch(scope: SearchScope, key: SearchKey, opts: { withStored?: boolean } = {}): Promise<SearchHit[]> {
+/** One message of a Store.listFlagText listing: its UID and the rest of its line (`code keywords`). */
+interface FlagLine {
+  uid: number;
+  rest: string;
+}
+
+function flagLines(text: string): FlagLine[] {
+  if (text === '') return [];
+  return text.split('\n').map((line) => {
+    const sp = line.indexOf(' ');
+    return { uid: Number(line.slice(0, sp)), rest: line.slice(sp + 1) };
+  });
+}
+
+/**
+ * The scan of a key that reads at most the flags (summaryNeed below NEED_SUMMARY), without `withStored`, over `uids` (ascending
+ * UIDs of the view: all of them when `dense`, or the index's candidates), SCAN_BATCH at a time. Decidable UIDs
+ * are kept when still in the store (its UID list, or a flag listing by UID range: the set listMessages would
+ * give, so a message expunged by another session but not yet announced is left out as before) and answered
+ * synchronously without any summary. The rows of the others are read and checked as in the summary scan
+ * (their matches carry the row as summary and stored; a row gone is no match). A listing covers one batch of
+ * the whole view, or a `spans` group of candidates (not the messages between sparse ones).
+ */
+async function scanWithoutSummaries(
+  scope: SearchScope,
+  ev: Evaluator,
+  key: SearchKey,
+  need: SummaryNeed,
+  uids: ArrayLike<number>,
+  dense: boolean,
+  readStored: (uids: number[]) => Promise<Map<number, StoredMessage>>,
+): Promise<SearchMatch[]> {
+  const view = scope.view;
+  const out: SearchMatch[] = [];
+  const decided = (uid: number, flags: readonly string[] | null): void => {
+    const seq = view.seqOf(uid);
+    if (ev.decide(key, seq, uid, flags, null)) out.push({ seq, uid, summary: null, stored: null });
+  };
+  const storeUids = need === NEED_NONE ? await scope.store.getMailboxUids(scope.mailboxId) : null;
+  let p = 0; // cursor into storeUids; it ascends as `uids` does
+  for (let i = 0; i < uids.length; i += SCAN_BATCH) {
+    const easy: number[] = [];
+    const hard: number[] = [];
+    for (let j = i; j < Math.min(i + SCAN_BATCH, uids.length); j++) (ev.decidable(key, uids[j]!) ? easy : hard).push(uids[j]!);
+    if (storeUids !== null) {
+      for (const uid of easy) {
+        while (p < storeUids.length && storeUids[p]! < uid) p++;
+        if (p < storeUids.length && storeUids[p] === uid) decided(uid, null);
+      }
+    } else {
+      for (const group of dense ? [easy] : spans(easy)) {
+        if (group.length === 0) continue;
+        const listing = await scope.store.listFlagText(scope.mailboxId, { uidFrom: group[0]!, uidTo: group[group.length - 1]! }, { modseq: false });
+        const lines = flagLines(listing.text);
+        const sysFlags = listing.systemFlags.map((f) => (f === '' ? [] : f.split(' ')));
+        let q = 0;
+        for (const uid of group) {
+          while (q < lines.length && lines[q]!.uid < uid) q++;
+          const line = lines[q];
+          if (line === undefined || line.uid !== uid) continue;
+          const sp = line.rest.indexOf(' ');
+          const sys = sysFlags[Number(sp < 0 ? line.rest : line.rest.slice(0, sp))] ?? [];
+          const keywords = sp < 0 ? '' : line.rest.slice(sp + 1);
+          decided(uid, keywords === '' ? sys : [...sys, ...keywords.split(' ')]);
+        }
+      }
+    }
+    for (const st of (await readStored(hard)).values()) {
+      const h: SearchMatch = { seq: view.seqOf(st.uid), uid: st.uid, summary: st, stored: st };
+      if (await ev.match(key, h, new MessageFields(scope.store.blobs, st))) out.push(h);
+    }
+  }
+  return out;
+}
+
+/**
+ * The messages of the view matching `key`, in sequence order. `withStored` also loads StoredMessage rows (and
+ * every match has its summary); without it a match may lack its summary (SearchMatch), never when the key uses
+ * MODSEQ.
+ */
+export function runSearch(scope: SearchScope, key: SearchKey, opts: { withStored: true }): Promise<SearchHit[]>;
+export function runSearch(scope: SearchScope, key: SearchKey, opts?: { withStored?: boolean }): Promise<SearchMatch[]>;
+export async function runSearch(scope: SearchScope, key: SearchKey, opts: { withStored?: boolean } = {}): Promise<SearchMatch[]> {
   const ev = new Evaluator(scope);
   await ev.prepare(key);
   const withStored = opts.withStored === true;
   const needStored = withStored || costOf(key) > 0;
   const view = scope.view;
-  const hits: SearchHit[] = [];
+  let hits: SearchMatch[] = [];
   // Hits decided from summaries alone, whose rows `withStored` still has to load.
   const bare: SearchHit[] = [];
-  const evaluate = async (s: MessageSummary, st: StoredMessage | null): Promise<void> => {
+  const evaluate = async (s: MessageSummary, st: StoredMessage): Promise<void> => {
     const h: SearchHit = { seq: view.seqOf(s.uid), uid: s.uid, summary: s, stored: st };
-    const fields = st ? new MessageFields(scope.store.blobs, st) : null;
-    if (await ev.match(key, h, fields)) (withStored && !st ? bare : hits).push(h);
+    if (await ev.match(key, h, new MessageFields(scope.store.blobs, st))) hits.push(h);
+  };
+  // A decidable UID: answered synchronously from its summary (an await per message and key node adds up).
+  const decided = (s: MessageSummary): void => {
+    const seq = view.seqOf(s.uid);
+    if (ev.decide(key, seq, s.uid, s.flags, s)) (withStored ? bare : hits).push({ seq, uid: s.uid, summary: s, stored: null });
   };
   const readStored = async (uids: number[]): Promise<Map<number, StoredMessage>> => {
     const out = new Map<number, StoredMessage>();
@@ -320,7 +490,13 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
     return out;
   };
   const narrowed = await ev.narrow(key);
-  if (narrowed !== null) {
+  const need = summaryNeed(key);
+  if (!withStored && need !== NEED_SUMMARY) {
+    // No summary field is read: the view's UIDs (or the index's candidates among them), the store's UID list or
+    // flag listing, and the rows of the messages that need the exact check.
+    const uids = narrowed === null ? view.uidList : [...narrowed].filter((u) => view.seqOf(u) > 0).sort((a, b) => a - b);
+    hits = await scanWithoutSummaries(scope, ev, key, need, uids, narrowed === null, readStored);
+  } else if (narrowed !== null) {
     // Only the index's candidates can match: read just their rows (expunged ones come back missing), or only
     // their summaries when the key is decidable without them.
     const uids = [...narrowed].filter((u) => view.seqOf(u) > 0).sort((a, b) => a - b);
@@ -333,7 +509,7 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
     for (const group of spans(easy)) {
       const want = new Set(group);
       const rows = await scope.store.listMessages(scope.mailboxId, { uidFrom: group[0]!, uidTo: group[group.length - 1]! });
-      for (const s of rows) if (want.has(s.uid)) await evaluate(s, null);
+      for (const s of rows) if (want.has(s.uid)) decided(s);
     }
   } else {
     const summaries = (await scope.store.listMessages(scope.mailboxId)).filter((s) => view.seqOf(s.uid) > 0);
@@ -344,12 +520,13 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
       const stored = needStored ? await readStored(chunk.filter((s) => !easy.has(s.uid)).map((s) => s.uid)) : null;
       for (const s of chunk) {
         if (easy.has(s.uid)) {
-          await evaluate(s, null);
+          decided(s);
           continue;
         }
+        // An undecidable key reads a header, sent date or body (costOf > 0), so `stored` was read; a row gone
+        // meanwhile is no match.
         const st = stored?.get(s.uid) ?? null;
-        if (needStored && !st) continue;
-        await evaluate(s, st);
+        if (st) await evaluate(s, st);
       }
     }
   }

@@ -5,17 +5,18 @@
  */
 import { atom, compressNumbers, quoted, type ImapValue, type SearchReturnOption } from '../../proto/index.js';
 import { defineCommand, ok, type SessionContext } from '../command.js';
-import { runSearch, usesModseq, type SearchHit } from '../search-eval.js';
+import { runSearch, usesModseq, type SearchMatch } from '../search-eval.js';
 import { SELECTED, type SelectedState } from '../state.js';
 
 /** Writes the search result in the form the command asked for; saves `$` when asked. */
 export async function sendSearchResult(
   ctx: SessionContext,
-  hits: readonly SearchHit[],
+  hits: readonly SearchMatch[],
   opts: { uid: boolean; returns: SearchReturnOption[] | null; modseq: boolean; verb: 'SEARCH' | 'SORT' },
 ): Promise<void> {
   const ids = hits.map((h) => (opts.uid ? h.uid : h.seq));
-  const highest = opts.modseq && hits.length ? Math.max(...hits.map((h) => h.summary.modseq)) : null;
+  // runSearch reads every match's summary when the key uses MODSEQ (SearchMatch.summary).
+  const highest = opts.modseq && hits.length ? Math.max(...hits.map((h) => h.summary?.modseq ?? 0)) : null;
   let returns = opts.returns;
   if (returns === null && ctx.enabled.has('IMAP4REV2') && opts.verb === 'SEARCH') returns = ['ALL'];
   if (returns === null) {

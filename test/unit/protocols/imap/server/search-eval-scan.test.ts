@@ -1,0 +1,146 @@
+/**
+ * runSearch without `withStored` (the scans that read no summaries: search-eval.ts scanWithoutSummaries) matches
+ * the summary scan (runSearch with `withStored`, which lists every summary) on a few hundred random keys built
+ * from SUBJECT (with "maybe" candidates from per-recipient prefixes), flags, keywords, RECENT, sequence and UID
+ * sets, LARGER, BODY, MODSEQ, NOT, OR and AND, in a view with expunges not yet announced and new messages not yet
+ * seen. Sequence numbers, UIDs and order must be the same; a key with MODSEQ still gets every summary.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { parseSequenceSet, type SearchKey } from '../../../../../src/protocols/imap/proto/index.js';
+import { openMailboxView, type MailboxView } from '../../../../../src/protocols/imap/server/mailbox-view.js';
+import { runSearch, usesModseq, type SearchScope } from '../../../../../src/protocols/imap/server/search-eval.js';
+import { makeRawMessage, putBody } from '../../../../helpers/store-fixtures.js';
+import { makeTempStoreWithInbox, type TempStore } from '../../../../helpers/store-temp.js';
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PLAIN = 'Return-Path: <sender@example.net>\r\n';
+const PREFIXES = [PLAIN, PLAIN + 'Subject: prefixed report\r\n', 'X-Original-Subject: report\r\n' + PLAIN, ''];
+const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '$Work', '$Other'];
+
+let t: TempStore & { accountId: number; inbox: number };
+let view: MailboxView;
+
+before(async () => {
+  t = await makeTempStoreWithInbox();
+  const r = rng(7);
+  const deliver = async (i: number): Promise<void> => {
+    const subject = r() < 0.4 ? `Weekly report ${i}` : `Note ${i}`;
+    const text = (r() < 0.5 ? 'numbers ' : 'words ') + 'y'.repeat(Math.floor(r() * 3000));
+    const body = await putBody(t.store, makeRawMessage(subject, text), { index: r() < 0.9 });
+    const flags = FLAGS.filter(() => r() < 0.35);
+    const prefix = PREFIXES[Math.floor(r() * PREFIXES.length)]!;
+    await t.store.deliver(body, [{ accountId: t.accountId, mailbox: 'INBOX', flags, prefix }]);
+  };
+  for (let i = 1; i <= 80; i++) await deliver(i);
+  view = await openMailboxView(
+    t.store.changes,
+    t.inbox,
+    { loadUids: (id) => t.store.getMailboxUids(id) },
+    { highestModseq: 1, readOnly: false, recentFrom: 30, recentTo: 61 },
+  );
+  // Expunged by "another session" and not announced: still in the view, gone from the store.
+  await t.store.expunge(t.inbox, { uids: [3, 17, 31, 32, 45, 80], onlyDeleted: false });
+  // New mail not yet announced: in the store, not in the view.
+  for (let i = 81; i <= 83; i++) await deliver(i);
+});
+
+after(async () => {
+  view?.close();
+  await t?.cleanup();
+});
+
+function randomKey(r: () => number, depth: number): SearchKey {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  if (depth > 0 && r() < 0.5) {
+    const kind = pick(['not', 'or', 'and'] as const);
+    if (kind === 'not') return { kind, key: randomKey(r, depth - 1) };
+    if (kind === 'or') return { kind, left: randomKey(r, depth - 1), right: randomKey(r, depth - 1) };
+    return { kind, keys: [randomKey(r, depth - 1), randomKey(r, depth - 1)] };
+  }
+  switch (pick(['subject', 'subject', 'flag', 'flag', 'recent', 'seq', 'uid', 'size', 'body', 'all', 'modseq'] as const)) {
+    case 'subject':
+      return { kind: 'header', field: pick(['subject', 'Subject']), value: pick(['report', 'REPORT', 'prefixed', 'note 1', '']) };
+    case 'flag':
+      return { kind: 'flag', flag: pick([...FLAGS, '$work', '\\Deleted']), present: r() < 0.5 };
+    case 'recent':
+      return { kind: 'recent', present: r() < 0.5 };
+    case 'seq':
+      return { kind: 'seq', set: parseSequenceSet(pick(['1:10', '20:*', '5,9,33', '70:75', '*'])) };
+    case 'uid':
+      return { kind: 'uid', set: parseSequenceSet(pick(['1:10', '20:*', '3,17,33', '78:90', '*'])) };
+    case 'size':
+      return { kind: 'size', op: r() < 0.5 ? 'larger' : 'smaller', size: Math.floor(r() * 3000) };
+    case 'body':
+      return { kind: 'body', value: pick(['numbers', 'words', '']) };
+    case 'modseq':
+      return { kind: 'modseq', modseq: Math.floor(r() * 90), entry: null };
+    case 'all':
+      return { kind: 'all' };
+  }
+}
+
+/** Compares both scans on `n` random keys; returns how many selected some but not all messages. */
+async function compareScans(seed: number, n: number): Promise<number> {
+  const scope: SearchScope = { store: t.store, mailboxId: t.inbox, view, savedUids: null };
+  const r = rng(seed);
+  let nonEmpty = 0;
+  for (let i = 0; i < n; i++) {
+    const key = randomKey(r, 3);
+    const want = (await runSearch(scope, key, { withStored: true })).map((h) => [h.seq, h.uid]);
+    const hits = await runSearch(scope, key);
+    assert.deepEqual(
+      hits.map((h) => [h.seq, h.uid]),
+      want,
+      JSON.stringify(key),
+    );
+    if (usesModseq(key)) for (const h of hits) assert.ok(h.summary !== null && h.summary.uid === h.uid, 'a MODSEQ key reads summaries');
+    if (want.length > 0 && want.length < 74) nonEmpty++;
+  }
+  return nonEmpty;
+}
+
+test('the scans without summaries answer what the summary scan answers', async () => {
+  assert.equal(view.exists, 80);
+  assert.ok(view.isExpunged(31), 'the expunges are pending in the view');
+  const nonEmpty = await compareScans(11, 300);
+  assert.ok(nonEmpty > 100, `enough keys select some but not all messages (${nonEmpty})`);
+});
+
+test('NOT SUBJECT leaves out the expunged and the unannounced messages', async () => {
+  const scope: SearchScope = { store: t.store, mailboxId: t.inbox, view, savedUids: null };
+  const hits = await runSearch(scope, { kind: 'not', key: { kind: 'header', field: 'subject', value: 'zzz never' } });
+  const uids = hits.map((h) => h.uid);
+  assert.equal(uids.length, 74);
+  for (const gone of [3, 17, 31, 32, 45, 80, 81, 82, 83]) assert.ok(!uids.includes(gone), `UID ${gone}`);
+  assert.ok(hits.every((h) => h.seq === h.uid), 'sequence numbers of the view (no expunge announced yet)');
+});
+
+test('after the expunges are announced, sequence numbers follow the new view', async () => {
+  const scope: SearchScope = { store: t.store, mailboxId: t.inbox, view, savedUids: null };
+  const f = view.flush(true);
+  assert.deepEqual(f.expungedUids, [3, 17, 31, 32, 45, 80]);
+  assert.equal(view.exists, 77); // 74 left and 81-83 announced
+  await t.store.expunge(t.inbox, { uids: [50], onlyDeleted: false }); // pending again
+  const hits = await runSearch(scope, { kind: 'uid', set: parseSequenceSet('49:51,83') });
+  assert.deepEqual(
+    hits.map((h) => [h.seq, h.uid]),
+    [
+      [44, 49],
+      [46, 51],
+      [77, 83],
+    ],
+  );
+  await compareScans(13, 120);
+});
