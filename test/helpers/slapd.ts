@@ -31,6 +31,24 @@ export const LDAP_BASE = 'dc=example,dc=org';
 export const LDAP_SERVICE_DN = 'cn=pochta,ou=services,dc=example,dc=org';
 export const LDAP_SERVICE_PASSWORD = 'service-secret';
 
+/**
+ * The [directory] section of a pochta.toml serving example.org from the test tree at `url` through the service
+ * account: ldap_timeout `timeout` seconds (default 2), then the `extra` lines (more [directory] keys).
+ */
+export function ldapDirectoryToml(url: string, extra: readonly string[] = [], timeout = 2): string {
+  return [
+    '[directory]',
+    'ldap_domains = ["example.org"]',
+    `ldap_url = "${url}"`,
+    `ldap_bind_dn = "${LDAP_SERVICE_DN}"`,
+    `ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"`,
+    `ldap_base_dn = "${LDAP_BASE}"`,
+    `ldap_timeout = ${timeout}`,
+    ...extra,
+    '',
+  ].join('\n');
+}
+
 export interface SlapdOptions {
   /** Fixture LDIF under test/fixtures/directory (default tree.ldif). */
   tree?: string;

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LdapSource } from '../../../src/directory/ldap-source.js';
-import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, ldapDirectoryToml, startSlapd, type Slapd } from '../../helpers/slapd.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { LineClient, plain } from './line-client.js';
 
@@ -39,16 +39,7 @@ before(async () => {
       { protocol: 'imap', tls: 'none', extra: 'allow_plaintext_auth = true' },
     ],
     domains: ['internal.test'],
-    toml: `
-[directory]
-ldap_domains = ["example.org"]
-ldap_preset = "active-directory"
-ldap_url = "${slapd.url}"
-ldap_bind_dn = "${LDAP_SERVICE_DN}"
-ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"
-ldap_base_dn = "${LDAP_BASE}"
-ldap_timeout = 2
-`,
+    toml: ldapDirectoryToml(slapd.url, ['ldap_preset = "active-directory"']),
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { ldapDirectoryToml, startSlapd, type Slapd } from '../../helpers/slapd.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { LineClient, plain } from './line-client.js';
 
@@ -22,16 +22,7 @@ before(async () => {
     ],
     domains: ['internal.test'],
     toml: `
-[directory]
-ldap_domains = ["example.org"]
-ldap_url = "${slapd.url}"
-ldap_bind_dn = "${LDAP_SERVICE_DN}"
-ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"
-ldap_base_dn = "${LDAP_BASE}"
-ldap_timeout = 2
-# Lookups are not cached: only the login cache can spare the binds.
-ldap_cache_ttl = 0
-
+${ldapDirectoryToml(slapd.url, ['# Lookups are not cached: only the login cache can spare the binds.', 'ldap_cache_ttl = 0'])}
 [imap]
 auth_cache_ttl = 300
 `,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SourceUnavailableError } from '../../../src/directory/errors.js';
 import { LdapSource } from '../../../src/directory/ldap-source.js';
-import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, ldapDirectoryToml, startSlapd, type Slapd } from '../../helpers/slapd.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { LineClient } from './line-client.js';
 
@@ -24,16 +24,7 @@ before(async () => {
     listeners: [{ protocol: 'imap', tls: 'none', extra: 'allow_plaintext_auth = true' }],
     domains: ['internal.test'],
     toml: `
-[directory]
-ldap_domains = ["example.org"]
-ldap_url = "${slapd.url}"
-ldap_bind_dn = "${LDAP_SERVICE_DN}"
-ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"
-ldap_base_dn = "${LDAP_BASE}"
-ldap_password_check = "hash"
-ldap_timeout = 2
-ldap_cache_ttl = 0
-
+${ldapDirectoryToml(slapd.url, ['ldap_password_check = "hash"', 'ldap_cache_ttl = 0'])}
 [imap]
 auth_cache_ttl = 300
 `,

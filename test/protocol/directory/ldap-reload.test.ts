@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseConfig, type Config } from '../../../src/config/index.js';
-import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { ldapDirectoryToml, startSlapd, type Slapd } from '../../helpers/slapd.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { LineClient } from './line-client.js';
 
@@ -35,8 +35,7 @@ function withDirectory(url: string | null): Config {
   const text =
     url === null
       ? ''
-      : `[directory]\nldap_domains = ["example.org"]\nldap_url = "${url}"\nldap_bind_dn = "${LDAP_SERVICE_DN}"\n` +
-        `ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"\nldap_base_dn = "${LDAP_BASE}"\nldap_timeout = 1\n`;
+      : ldapDirectoryToml(url, [], 1);
   return { ...srv.config, directory: parseConfig(text, `${srv.dataDir}/pochta.toml`).directory };
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
+import { ldapDirectoryToml } from '../../helpers/slapd.js';
 import { LineClient, plain } from './line-client.js';
 
 const held: Socket[] = [];
@@ -26,15 +27,7 @@ before(async () => {
     ],
     domains: ['internal.test'],
     users: [{ address: 'ivan@internal.test', password: 'internal-pw-123' }],
-    toml: `
-[directory]
-ldap_domains = ["example.org"]
-ldap_url = "ldap://127.0.0.1:${port}"
-ldap_bind_dn = "cn=pochta,ou=services,dc=example,dc=org"
-ldap_bind_password = "service-secret"
-ldap_base_dn = "dc=example,dc=org"
-ldap_timeout = 1
-`,
+    toml: ldapDirectoryToml(`ldap://127.0.0.1:${port}`, [], 1),
   });
 });
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { SourceUnavailableError } from '../../../src/directory/errors.js';
 import { LdapSource, type LdapSourceOptions } from '../../../src/directory/ldap-source.js';
 import { freshTestCertificate, testCertificate } from '../../helpers/certs.js';
-import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, ldapDirectoryToml, startSlapd, type Slapd } from '../../helpers/slapd.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { LineClient } from './line-client.js';
 
@@ -105,16 +105,7 @@ describe('LDAP over TLS', () => {
   });
 
   it('the server uses a relative ldap_tls_ca from its config file (IMAP login over ldaps), and refuses a wrong one', async () => {
-    const toml = (caFile: string): string => `
-[directory]
-ldap_domains = ["example.org"]
-ldap_url = "${slapd.ldapsUrl}"
-ldap_tls_ca = "${caFile}"
-ldap_bind_dn = "${LDAP_SERVICE_DN}"
-ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"
-ldap_base_dn = "${LDAP_BASE}"
-ldap_timeout = 2
-`;
+    const toml = (caFile: string): string => ldapDirectoryToml(slapd.ldapsUrl, [`ldap_tls_ca = "${caFile}"`]);
     const listeners = [{ protocol: 'imap' as const, tls: 'none' as const, extra: 'allow_plaintext_auth = true' }];
     // start-server.ts writes the test certificate (the one slapd serves) to <data_dir>/tls/cert.pem, beside
     // pochta.toml: "tls/cert.pem" only works when resolved against the config file's directory.

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LDAP_BASE, LDAP_SERVICE_DN, LDAP_SERVICE_PASSWORD, startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { ldapDirectoryToml, startSlapd, type Slapd } from '../../helpers/slapd.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { LineClient, plain } from './line-client.js';
 
@@ -24,16 +24,7 @@ before(async () => {
     domains: ['internal.test'],
     users: [{ address: 'ivan@internal.test', password: 'internal-pw-123' }],
     toml: `
-[directory]
-ldap_domains = ["example.org"]
-ldap_url = "${slapd.url}"
-ldap_bind_dn = "${LDAP_SERVICE_DN}"
-ldap_bind_password = "${LDAP_SERVICE_PASSWORD}"
-ldap_base_dn = "${LDAP_BASE}"
-ldap_cache_ttl = 0
-ldap_timeout = 2
-ldap_pool_size = 2
-
+${ldapDirectoryToml(slapd.url, ['ldap_cache_ttl = 0', 'ldap_pool_size = 2'])}
 # Every login reaches slapd here (the login cache has its own test: ldap-auth-cache.test.ts).
 [imap]
 auth_cache_ttl = 0
