@@ -6,7 +6,8 @@
  * UTF-8 (libmime's charset module: iconv-lite plus the Japanese charsets iconv-lite lacks); HTML is reduced to
  * text crudely (tags, scripts and styles removed, common entities decoded). Headers of encapsulated messages
  * count as body text, as IMAP BODY search sees them. Each output is capped at MAX_SEARCH_TEXT characters, and
- * at most MAX_PART_DECODE_BYTES of any part are decoded. Pure, never throws.
+ * at most MAX_PART_DECODE_BYTES of any part are decoded. `subject` and `addresses` are what SEARCH SUBJECT and
+ * FROM/TO/CC/BCC scan (headerSearchText), stored per body so the store can answer those keys. Pure, never throws.
  */
 
 import libmime from 'libmime';
@@ -18,28 +19,69 @@ import type { MessageStructure, MimePart } from './structure.js';
 export const MAX_SEARCH_TEXT = 1024 * 1024;
 export const MAX_PART_DECODE_BYTES = 4 * 1024 * 1024;
 
+/** The address header fields whose search texts are stored per body (IMAP SEARCH FROM, TO, CC, BCC). */
+export type AddressHeaderName = 'from' | 'to' | 'cc' | 'bcc';
+
+/** What SEARCH FROM/TO/CC/BCC scan for one message (headerSearchText of each field). */
+export type AddressSearchTexts = Record<AddressHeaderName, string | null>;
+
 export interface SearchText {
   headers: string;
   body: string;
   /** What SEARCH SUBJECT scans for this message (subjectSearchText); absent: no such row, always a candidate. */
   subject?: string | null;
+  /** What SEARCH FROM/TO/CC/BCC scan (addressSearchTexts); absent: no such row, always a candidate. */
+  addresses?: AddressSearchTexts;
+}
+
+/** RFC 5322 §2.2.3: a first line that starts with WSP would continue the last field of a prefix put before it. */
+function startsWithContinuation(header: Buffer): boolean {
+  return header.length > 0 && (header[0] === 0x20 || header[0] === 0x09);
 }
 
 /**
- * The text SEARCH SUBJECT scans for a message's header bytes: the decoded values of every top-level Subject
- * field, each lower-cased (String.prototype.toLowerCase) and joined by "\n"; null when there is no Subject
- * field. It is a superset filter: IMAP still checks each candidate exactly with the same parse and decodeWords,
- * so a message's value contains a lower-cased needle whenever one of its Subject values contains it
- * case-insensitively. Undefined (no row) when the header block starts with a continuation line: after a
- * message's per-recipient prefix that line would continue the prefix's last field, so the body alone does
- * not tell.
+ * headerSearchText for each of a fixed set of lower-case `names` in one parse of the header block (the caller
+ * handles a leading continuation line).
  */
-export function subjectSearchText(header: Buffer): string | null | undefined {
-  if (header.length > 0 && (header[0] === 0x20 || header[0] === 0x09)) return undefined;
+function fieldTexts<N extends string>(header: Buffer, names: readonly N[]): Record<N, string | null> {
+  const values = new Map<string, string[]>(names.map((n) => [n, []]));
+  for (const f of parseHeaderBlock(header)) values.get(f.name.toLowerCase())?.push(decodeWords(f.value).toLowerCase());
+  const out = {} as Record<N, string | null>;
+  for (const n of names) {
+    const v = values.get(n)!;
+    out[n] = v.length === 0 ? null : v.join('\n');
+  }
+  return out;
+}
+
+/**
+ * The text SEARCH `name` scans for a message's header bytes (SUBJECT, FROM, TO, CC, BCC: RFC 9051 §6.4.4): the
+ * decoded values (decodeWords) of every top-level field called `name` (case-insensitive), each lower-cased
+ * (String.prototype.toLowerCase) and joined by "\n"; null when there is no such field. These are exactly the values
+ * IMAP's check compares (MessageFields.header: the same parseHeaderBlock and decodeWords), so a message's text
+ * contains a lower-cased needle without "\n" exactly when one of its values contains it case-insensitively.
+ * Undefined (no row) when the header block starts with a continuation line: after a message's per-recipient prefix
+ * that line would continue the prefix's last field, so the body alone does not tell.
+ */
+export function headerSearchText(header: Buffer, name: string): string | null | undefined {
+  if (startsWithContinuation(header)) return undefined;
+  const lower = name.toLowerCase();
   const values = parseHeaderBlock(header)
-    .filter((f) => f.name.toLowerCase() === 'subject')
+    .filter((f) => f.name.toLowerCase() === lower)
     .map((f) => decodeWords(f.value).toLowerCase());
   return values.length === 0 ? null : values.join('\n');
+}
+
+/** headerSearchText for Subject (SEARCH SUBJECT, stored in body_subjects). */
+export function subjectSearchText(header: Buffer): string | null | undefined {
+  return headerSearchText(header, 'subject');
+}
+
+const ADDRESS_NAMES: readonly AddressHeaderName[] = ['from', 'to', 'cc', 'bcc'];
+
+/** headerSearchText for From, To, Cc and Bcc in one parse (stored in body_header_texts); undefined as there. */
+export function addressSearchTexts(header: Buffer): AddressSearchTexts | undefined {
+  return startsWithContinuation(header) ? undefined : fieldTexts(header, ADDRESS_NAMES);
 }
 
 /** RFC 2045 §6.7 quoted-printable: soft line breaks removed, =XX decoded, malformed escapes kept literally. */
@@ -174,12 +216,22 @@ export function extractSearchText(raw: Buffer, structure: MessageStructure): Sea
   const headers = new Collector();
   const body = new Collector();
   let subject: string | null | undefined;
+  let addresses: AddressSearchTexts | undefined;
   try {
     headers.add(headerText(raw, 0, structure.headerEnd));
-    subject = subjectSearchText(raw.subarray(0, structure.headerEnd));
+    const texts = startsWithContinuation(raw.subarray(0, structure.headerEnd))
+      ? undefined
+      : fieldTexts(raw.subarray(0, structure.headerEnd), ['subject', ...ADDRESS_NAMES]);
+    if (texts !== undefined) {
+      subject = texts.subject;
+      addresses = { from: texts.from, to: texts.to, cc: texts.cc, bcc: texts.bcc };
+    }
     walk(raw, structure.root, body);
   } catch {
     // keep what was collected: a search index must not fail a delivery
   }
-  return subject === undefined ? { headers: headers.text, body: body.text } : { headers: headers.text, body: body.text, subject };
+  const out: SearchText = { headers: headers.text, body: body.text };
+  if (subject !== undefined) out.subject = subject;
+  if (addresses !== undefined) out.addresses = addresses;
+  return out;
 }

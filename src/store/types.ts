@@ -13,6 +13,7 @@
  */
 
 import type { Envelope, MessageStructure } from '../mail/structure.js';
+import type { AddressHeaderName, AddressSearchTexts } from '../mail/search-text.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Accounts, domains, aliases
@@ -257,9 +258,10 @@ export interface BodyInput {
   structure: MessageStructure;
   /**
    * Decoded text for the full-text index: header values and text parts, decoded; `subject` what SEARCH SUBJECT
-   * scans (mail/search-text.ts subjectSearchText; absent: none stored, the body stays a candidate).
+   * scans (mail/search-text.ts subjectSearchText; absent: none stored, the body stays a candidate); `addresses`
+   * what SEARCH FROM/TO/CC/BCC scan (addressSearchTexts; absent likewise).
    */
-  searchText?: { headers: string; body: string; subject?: string | null };
+  searchText?: { headers: string; body: string; subject?: string | null; addresses?: AddressSearchTexts };
 }
 
 export interface DeliveryTarget {
@@ -409,6 +411,20 @@ export interface MailStore {
    * that may match and need the exact check; a UID in neither does not match. Both ascending, disjoint.
    */
   searchSubject(mailboxId: number, value: string): Promise<SubjectMatches>;
+  /**
+   * IMAP SEARCH FROM/TO/CC/BCC `value` (RFC 9051 §6.4.4), as searchSubject for the top-level fields called `field`:
+   * those whose decoded values (MessageFields.header) contain `value` case-insensitively; an empty value: every
+   * message with such a field. `sure` exact, `maybe` needs the exact check, a UID in neither does not match.
+   */
+  searchHeader(mailboxId: number, field: AddressHeaderName, value: string): Promise<SubjectMatches>;
+  /**
+   * IMAP SEARCH flag keys (RFC 9051 §6.4.4 SEEN, UNSEEN, FLAGGED, KEYWORD, UNKEYWORD, ...): the UIDs of the messages
+   * that have `flag` (`present`) or lack it, ascending. Flags compare as SEARCH compares MessageSummary.flags:
+   * case-insensitively (String.prototype.toLowerCase on both; RFC 3501 §2.3.2), so a system flag pochta does not
+   * store (\Recent, an unknown one) is on no message. Lacking \Seen is the cheap side of \Seen (an index of the
+   * unseen); keywords are read by distinct keyword lists, not per message.
+   */
+  searchFlag(mailboxId: number, flag: string, present: boolean): Promise<number[]>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

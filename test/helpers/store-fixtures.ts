@@ -5,7 +5,7 @@
 
 import type { MessageStructure } from '../../src/mail/structure.js';
 import { parseMessage } from '../../src/mail/parse-message.js';
-import { subjectSearchText } from '../../src/mail/search-text.js';
+import { addressSearchTexts, subjectSearchText } from '../../src/mail/search-text.js';
 import type { BodyInput, Store } from '../../src/store/types.js';
 
 /** A small RFC 5322 message with CRLF line ends. */
@@ -30,8 +30,11 @@ export async function putBody(store: Store, raw: Buffer, opts: { index?: boolean
     const text = raw.toString('utf8');
     body.searchText = { headers: text.slice(0, structure.headerEnd), body: text.slice(structure.headerEnd) };
     // As delivery does (mail/search-text.ts extractSearchText).
-    const subject = subjectSearchText(raw.subarray(0, structure.headerEnd));
+    const header = raw.subarray(0, structure.headerEnd);
+    const subject = subjectSearchText(header);
     if (subject !== undefined) body.searchText.subject = subject;
+    const addresses = addressSearchTexts(header);
+    if (addresses !== undefined) body.searchText.addresses = addresses;
   }
   return body;
 }

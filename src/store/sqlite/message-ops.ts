@@ -1,7 +1,8 @@
 /**
- * Messages on SQLite: delivery, listing, flags, expunge, copy/move, QRESYNC tombstones and full-text
- * candidates. Synchronous; SqliteStore runs each call in one transaction (deliver/append inside a group
- * commit, each in its own savepoint) and publishes the collected change events after the commit.
+ * Messages on SQLite: delivery, listing, flags, expunge, copy/move, QRESYNC tombstones, full-text
+ * candidates and SEARCH's subject and flag sets. Synchronous; SqliteStore runs each call in one transaction
+ * (deliver/append inside a group commit, each in its own savepoint) and publishes the collected change events
+ * after the commit.
  *
  * Invariants: a mailbox's uid_next and highest_modseq only grow; every new message, flag change and expunge
  * takes a fresh modseq from its mailbox (RFC 7162 §3.1); expunged UIDs leave a tombstone with the expunge
@@ -10,6 +11,7 @@
 
 import { StoreError } from '../../lib/errors.js';
 import { sortKeysOf, type SortKeys } from '../../mail/sort-keys.js';
+import type { AddressHeaderName } from '../../mail/search-text.js';
 import type { Envelope, MessageStructure } from '../../mail/structure.js';
 import type {
   BodyCacheEntry,
@@ -36,7 +38,7 @@ import type {
 } from '../types.js';
 import { applyFlagOperation, DELETED, flagsToList, keywordsFromColumn, keywordsToColumn, parseFlags, SEEN } from './flags.js';
 import type { MailboxOps } from './mailbox-ops.js';
-import { INSERT_SORT_KEYS, insertSortKeys } from './migrations.js';
+import { INSERT_HEADER_TEXTS, INSERT_SORT_KEYS, insertSortKeys } from './migrations.js';
 import type { Statements } from './statements.js';
 
 /** The system flags of each sys_flags value (five bits) as IMAP text, for FlagListing. */
@@ -50,6 +52,8 @@ const BLOB_ID_RE = /^[0-9a-f]{64}$/;
 const EMPTY = Buffer.alloc(0);
 /** Trigram FTS can only match terms of at least three characters. */
 const MIN_FTS_TERM = 3;
+/** searchFlag reads the keywords of every message with keywords once a mailbox has more distinct keyword lists. */
+const MAX_KEYWORD_COLUMNS = 256;
 
 type SummaryRaw = [uid: number, modseq: number, sys: number, keywords: string, internalDate: number, size: number];
 type EnvelopeRaw = [...SummaryRaw, envelope: string | null, structure: string | null];
@@ -127,6 +131,12 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
+/** body_header_texts' column for each field SEARCH FROM/TO/CC/BCC scans (searchHeader). */
+const HEADER_TEXT_COLUMNS: Record<AddressHeaderName, string> = { from: 'from_text', to: 'to_text', cc: 'cc_text', bcc: 'bcc_text' };
+
+/** Needles a stored search text cannot answer exactly: the "\n" join, CR, NUL, U+FFFD and lone surrogates. */
+const INEXACT_NEEDLE = /[\r\n\0\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export class MessageOps {
   constructor(
     private readonly st: Statements,
@@ -151,6 +161,8 @@ export class MessageOps {
       // What SEARCH SUBJECT scans comes with the search text; without it the body has no row (always a candidate).
       const subject = body.searchText?.subject;
       if (subject !== undefined) this.st.get('INSERT INTO body_subjects (body_id, subject) VALUES (?, ?)').run(id, subject);
+      const addr = body.searchText?.addresses;
+      if (addr !== undefined) this.st.get(INSERT_HEADER_TEXTS).run(id, addr.from, addr.to, addr.cc, addr.bcc);
     } else {
       id = existing.id;
       if (existing.indexed !== 0) return id;
@@ -744,6 +756,41 @@ export class MessageOps {
   }
 
   /**
+   * SEARCH FROM/TO/CC/BCC (Store.searchHeader): searchSubject's rules for body_header_texts (migration 8), whose
+   * `<field>_text` holds the lower-cased decoded values of every top-level field called `field`, joined by "\n"
+   * (mail/search-text.ts addressSearchTexts; NULL: no such field; no row: not computed). The prefix rule is by line,
+   * not by mention, since every delivered prefix holds "Delivered-To:": a prefix could add such a field only with a
+   * line (scanHeaderBlock splits at LF only) that starts with the name, case-insensitively (LIKE is ASCII
+   * case-insensitive, field names are ASCII), then ":" or SP or HTAB (obs-optional WSP before the colon, RFC 5322
+   * §4.5.8; conservative: "to x" is no field). Such a prefix, or one that does not end with a line feed or holds an
+   * empty line, makes the message a maybe; so does a value with "\n", "\r", NUL, U+FFFD or a lone surrogate.
+   */
+  searchHeader(mailboxId: number, field: AddressHeaderName, value: string): { sure: number[]; maybe: number[] } {
+    // The name goes into the SQL text: only the four known ones.
+    if (!Object.hasOwn(HEADER_TEXT_COLUMNS, field)) throw new StoreError('invalid', `no search text for header ${String(field)}`);
+    const col = HEADER_TEXT_COLUMNS[field];
+    const line = `'%' || char(10) || '${field}`;
+    const maybe = `(h.body_id IS NULL
+      OR (m.prefix <> '' AND (((char(10) || m.prefix) LIKE ${line}%' AND ((char(10) || m.prefix) LIKE ${line}:%'
+          OR (char(10) || m.prefix) LIKE ${line} %' OR (char(10) || m.prefix) LIKE ${line}' || char(9) || '%'))
+        OR substr(m.prefix, -1) <> char(10)
+        OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0)))`;
+    const rows = this.st
+      .get(
+        `SELECT m.uid, ${maybe} FROM messages m LEFT JOIN body_header_texts h ON h.body_id = m.body_id
+         WHERE m.mailbox_id = ? AND (instr(h.${col}, ?) > 0 OR ${maybe})
+         ORDER BY m.uid`,
+      )
+      .raw()
+      .all(mailboxId, value.toLowerCase()) as Array<[number, number]>;
+    const exact = !INEXACT_NEEDLE.test(value);
+    const sure: number[] = [];
+    const maybes: number[] = [];
+    for (const [uid, m] of rows) (exact && m === 0 ? sure : maybes).push(uid);
+    return { sure, maybe: maybes };
+  }
+
+  /**
    * Candidate UIDs (a superset) for IMAP SEARCH BODY/TEXT (RFC 3501 §6.4.4, substring match): trigram FTS
    * for terms of three or more characters; bodies never indexed are always candidates; for TEXT, a term found
    * in the per-recipient prefix also makes a candidate.
@@ -767,6 +814,76 @@ export class MessageOps {
       .pluck()
       .all(mailboxId, match, ...prefixArgs) as number[];
   }
+
+  /**
+   * SEARCH flag keys (Store.searchFlag). A system flag (a name starting with a backslash, as parseFlags reads it) is its bit
+   * of sys_flags: lacking \Seen comes from migration 5's messages_unseen index, the others from one scan of the
+   * mailbox's primary-key range (a few ms per 100,000 messages); \Recent and unknown names are no stored flag.
+   * A keyword matches a message when one of its stored keywords equals it under toLowerCase (the same comparison
+   * as IMAP's check, also for non-ASCII): the distinct keyword columns are probed on messages_keywords and the UIDs
+   * of the matching columns read by that index; past MAX_KEYWORD_COLUMNS distinct columns, every message with
+   * keywords is read once instead. Lacking a keyword: the mailbox's other UIDs.
+   */
+  searchFlag(mailboxId: number, flag: string, present: boolean): number[] {
+    let has: number[];
+    if (flag.startsWith('\\')) {
+      let bit = 0;
+      try {
+        bit = parseFlags([flag]).sys;
+      } catch {
+        bit = 0; // an unknown system flag: on no message
+      }
+      if (bit === SEEN && !present) {
+        return this.st
+          .get(`SELECT uid FROM messages INDEXED BY messages_unseen WHERE mailbox_id = ? AND (sys_flags & ${SEEN}) = 0 ORDER BY uid`)
+          .pluck()
+          .all(mailboxId) as number[];
+      }
+      if (bit !== 0) {
+        return this.st
+          .get(`SELECT uid FROM messages WHERE mailbox_id = ? AND (sys_flags & ${bit}) ${present ? '<>' : '='} 0 ORDER BY uid`)
+          .pluck()
+          .all(mailboxId) as number[];
+      }
+      has = [];
+    } else {
+      has = this.keywordUids(mailboxId, flag.toLowerCase());
+    }
+    if (present) return has;
+    const drop = new Set(has);
+    const all = this.st.get('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
+    return drop.size === 0 ? all : all.filter((u) => !drop.has(u));
+  }
+
+  /** Ascending UIDs of the messages one of whose keywords lower-cases to `lower`. */
+  private keywordUids(mailboxId: number, lower: string): number[] {
+    const matches = (column: string): boolean => keywordsFromColumn(column).some((k) => k.toLowerCase() === lower);
+    const next = this.st.get(NEXT_KEYWORDS_SQL).pluck();
+    const columns: string[] = [];
+    for (let c = next.get(mailboxId, '') as string | undefined; c !== undefined; c = next.get(mailboxId, c) as string | undefined) {
+      if (columns.length === MAX_KEYWORD_COLUMNS) {
+        const rows = this.st
+          .get("SELECT uid, keywords FROM messages WHERE mailbox_id = ? AND keywords <> ''")
+          .raw()
+          .all(mailboxId) as Array<[number, string]>;
+        return rows.filter(([, k]) => matches(k)).map(([uid]) => uid).sort((a, b) => a - b);
+      }
+      columns.push(c);
+    }
+    const byColumn = this.st.get("SELECT uid FROM messages WHERE mailbox_id = ? AND keywords <> '' AND keywords = ? ORDER BY uid").pluck();
+    const parts = columns.filter(matches).map((c) => byColumn.all(mailboxId, c) as number[]);
+    return parts.length === 0 ? [] : sortedUids(parts);
+  }
+}
+
+/** The next distinct keywords column of a mailbox after `?` (messages_keywords, migration 5: messages with keywords only). */
+const NEXT_KEYWORDS_SQL = "SELECT keywords FROM messages WHERE mailbox_id = ? AND keywords <> '' AND keywords > ? ORDER BY keywords LIMIT 1";
+
+/** Ascending, without duplicates when the parts are disjoint (they are: one keywords column each). */
+function sortedUids(parts: readonly number[][]): number[] {
+  if (parts.length === 1) return parts[0]!;
+  const all = Uint32Array.from(parts.flat()).sort();
+  return Array.from(all);
 }
 
 /** The Store.listLines statement for the format's column expressions (`texts`: those of cached texts). */

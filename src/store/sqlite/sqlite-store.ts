@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../lib/errors.js';
+import type { AddressHeaderName } from '../../mail/search-text.js';
 import { FsBlobStore } from '../fsblob/fs-blob-store.js';
 import type {
   Ban,
@@ -361,8 +362,14 @@ export class SqliteStore implements Store {
   async searchSubject(mailboxId: number, value: string): Promise<{ sure: number[]; maybe: number[] }> {
     return this.read(() => this.messageOps.searchSubject(mailboxId, value));
   }
+  async searchHeader(mailboxId: number, field: AddressHeaderName, value: string): Promise<{ sure: number[]; maybe: number[] }> {
+    return this.read(() => this.messageOps.searchHeader(mailboxId, field, value));
+  }
   async searchText(mailboxId: number, terms: string[], field: 'body' | 'text'): Promise<number[]> {
     return this.read(() => this.messageOps.searchText(mailboxId, terms, field));
+  }
+  async searchFlag(mailboxId: number, flag: string, present: boolean): Promise<number[]> {
+    return this.read(() => this.messageOps.searchFlag(mailboxId, flag, present));
   }
 
   // --- QueueStore (writes go through group commit: one WAL fsync per event-loop turn, not per call) ------

@@ -1,7 +1,8 @@
 /**
- * Reads the header bytes of a stored body, for migration 6, which fills `body_subjects` (what SEARCH SUBJECT scans,
- * computed by mail/search-text.ts subjectSearchText) for the bodies stored before it. New bodies bring that text
- * with their search text at delivery, so nothing is read back then. Side effects: reads a file.
+ * Reads the header bytes of a stored body, for migrations 6 and 8, which fill `body_subjects` and `body_header_texts`
+ * (what SEARCH SUBJECT and FROM/TO/CC/BCC scan, computed by mail/search-text.ts subjectSearchText and
+ * addressSearchTexts) for the bodies stored before them. New bodies bring those texts with their search text at
+ * delivery, so nothing is read back then. Side effects: reads a file.
  */
 
 import { closeSync, openSync, readSync } from 'node:fs';

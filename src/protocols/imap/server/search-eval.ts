@@ -3,11 +3,11 @@
  * over the selected mailbox. Cheap keys (flags, sizes, dates, sets, modseq) use the summaries; header and
  * sent-date keys read the cached structure and header bytes; BODY/TEXT first take the candidates of the
  * store's full-text index (a superset) and then confirm the exact case-insensitive substring on the
- * decoded text; SUBJECT takes its candidates from the store's decoded subjects. When the index bounds the possible
- * matches (BODY, TEXT, SUBJECT or another header key, see `narrow`), only
- * those candidates are read. The store tells SUBJECT matches that are exact ("sure") from those that need the
- * check: a message whose whole key is decidable (`decidable`: summary-only keys, SUBJECT/HEADER SUBJECT on a sure
- * or non-candidate UID, and NOT/OR/AND of those) is answered from its summary (a UID range read) without its stored
+ * decoded text; SUBJECT, FROM, TO, CC and BCC take their candidates from the store's decoded values of those
+ * fields. When the index bounds the possible matches (BODY, TEXT, SUBJECT or another header key, see `narrow`),
+ * only those candidates are read. The store tells those header matches that are exact ("sure") from those that
+ * need the check: a message whose whole key is decidable (`decidable`: summary-only keys, SUBJECT/FROM/TO/CC/BCC
+ * on a sure or non-candidate UID, and NOT/OR/AND of those) is answered from its summary (a UID range read) without its stored
  * row or blob; the others are read and checked as before, and `withStored` still loads the rows of the hits.
  * Messages are processed in batches so memory stays bounded. \Recent is never set here.
  *
@@ -18,8 +18,17 @@
  * their flags; those are answered synchronously (`decide`) and their matches carry no summary (SearchMatch
  * summary null). `withStored` and keys reading sizes, dates or modseqs keep the summary scan, so their matches
  * have their summary. Decidable UIDs of the summary scan are answered synchronously too.
+ *
+ * Flag keys (SEEN, UNSEEN, FLAGGED, KEYWORD x, ... in any spelling) without `withStored` take the store's set of
+ * each flag (Store.searchFlag, `prepareFlags`: the UIDs with it, or for \Seen the UIDs without it, read from an
+ * index) unless the other keys already narrow the search to a few messages: `decide` then answers flag keys from
+ * those sets, `narrow` uses them (UNSEEN: only the unseen; FLAGGED: only the flagged), and they no longer need a
+ * flag listing, so NOT SEEN is a set operation over the view and the store's UID list. The sets hold store state
+ * as the listing does (a flag changed by another session and not yet announced is seen; a message expunged but
+ * not announced, or delivered but not yet in the view, is left out by the UID list and the view).
  */
 
+import type { AddressHeaderName } from '../../../mail/search-text.js';
 import type { MessageSummary, StoredMessage, Store } from '../../../store/types.js';
 import { dayStartMs, sequenceSetContains, type SearchKey } from '../proto/index.js';
 import { MessageFields, sentDay } from './message-fields.js';
@@ -35,6 +44,12 @@ const SPAN = 2048;
 const GAP = 64;
 /** The full-text index (trigram) narrows only terms of at least three characters. */
 const MIN_INDEXED_TERM = 3;
+/**
+ * The store's flag sets are read when the other keys leave at least one candidate per this many messages of the
+ * view (or do not narrow): reading one costs about one scan of the mailbox, while the flag listing of sparser
+ * candidates reads little more than the candidates themselves (`spans`, GAP).
+ */
+const FLAG_SET_DENSITY = GAP;
 
 export interface SearchScope {
   store: Store;
@@ -94,21 +109,22 @@ const NEED_NONE = 0;
 const NEED_FLAGS = 1;
 const NEED_SUMMARY = 2;
 
-function summaryNeed(k: SearchKey): SummaryNeed {
+/** What `k` reads besides the view; `covered`: whether a flag key is answered from a flag set (prepareFlags). */
+function summaryNeed(k: SearchKey, covered: (k: FlagKey) => boolean): SummaryNeed {
   switch (k.kind) {
     case 'flag':
-      return NEED_FLAGS;
+      return covered(k) ? NEED_NONE : NEED_FLAGS;
     case 'size':
     case 'age':
     case 'modseq':
     case 'date':
       return NEED_SUMMARY;
     case 'not':
-      return summaryNeed(k.key);
+      return summaryNeed(k.key, covered);
     case 'or':
-      return Math.max(summaryNeed(k.left), summaryNeed(k.right)) as SummaryNeed;
+      return Math.max(summaryNeed(k.left, covered), summaryNeed(k.right, covered)) as SummaryNeed;
     case 'and':
-      return k.keys.reduce<SummaryNeed>((m, x) => Math.max(m, summaryNeed(x)) as SummaryNeed, NEED_NONE);
+      return k.keys.reduce<SummaryNeed>((m, x) => Math.max(m, summaryNeed(x, covered)) as SummaryNeed, NEED_NONE);
     default:
       // all, recent, seq, uid: the view; header, body, text: the store's candidate sets, or the stored row.
       return NEED_NONE;
@@ -124,9 +140,23 @@ export function usesModseq(k: SearchKey): boolean {
 }
 
 type SubjectKey = Extract<SearchKey, { kind: 'header' }>;
+type FlagKey = Extract<SearchKey, { kind: 'flag' }>;
 
+function collectFlagKeys(k: SearchKey, out: FlagKey[]): void {
+  if (k.kind === 'flag') out.push(k);
+  else if (k.kind === 'not') collectFlagKeys(k.key, out);
+  else if (k.kind === 'or') {
+    collectFlagKeys(k.left, out);
+    collectFlagKeys(k.right, out);
+  } else if (k.kind === 'and') for (const x of k.keys) collectFlagKeys(x, out);
+}
+
+/** Header keys whose decoded values the store keeps per body (Store.searchSubject, Store.searchHeader). */
+const STORED_HEADER_FIELDS = new Set(['subject', 'from', 'to', 'cc', 'bcc']);
+
+/** SUBJECT, FROM, TO, CC, BCC (or HEADER with one of those names): answered from the store's sure/maybe sets. */
 function isSubjectKey(k: SearchKey): k is SubjectKey {
-  return k.kind === 'header' && k.field.toLowerCase() === 'subject';
+  return k.kind === 'header' && STORED_HEADER_FIELDS.has(k.field.toLowerCase());
 }
 
 function collectSubjectKeys(k: SearchKey, out: SubjectKey[]): void {
@@ -160,8 +190,19 @@ function includesCi(hay: string, needle: string): boolean {
 
 class Evaluator {
   private readonly candidates = new Map<SearchKey, Set<number>>();
-  /** Per SUBJECT key, the store's exact matches and the candidates that need the check (Store.searchSubject). */
+  /**
+   * Per SUBJECT/FROM/TO/CC/BCC key, the store's exact matches and the candidates that need the check
+   * (Store.searchSubject, Store.searchHeader).
+   */
   private readonly subjects = new Map<SearchKey, { sure: Set<number>; maybe: Set<number> }>();
+  /** narrow's index candidates of other HEADER keys, kept so that narrow can run again (after prepareFlags). */
+  private readonly headerCandidates = new Map<SearchKey, Set<number>>();
+  /**
+   * Per flag, lower-cased (RFC 3501 §2.3.2: flags compare case-insensitively, as `decide` does), the store's UIDs
+   * (Store.searchFlag) with the flag (`has`), or for \Seen those without it (the unseen: usually the fewer, and
+   * read from an index).
+   */
+  private readonly flagSets = new Map<string, { has: boolean; uids: Set<number> }>();
   private readonly maxUid: number;
   private readonly saved: Set<number>;
   private readonly now: number;
@@ -183,9 +224,42 @@ class Evaluator {
     const subjectKeys: SubjectKey[] = [];
     collectSubjectKeys(key, subjectKeys);
     for (const k of subjectKeys) {
-      const r = await this.scope.store.searchSubject(this.scope.mailboxId, k.value);
+      const field = k.field.toLowerCase();
+      const r =
+        field === 'subject'
+          ? await this.scope.store.searchSubject(this.scope.mailboxId, k.value)
+          : await this.scope.store.searchHeader(this.scope.mailboxId, field as AddressHeaderName, k.value);
       this.subjects.set(k, { sure: new Set(r.sure), maybe: new Set(r.maybe) });
     }
+  }
+
+  /** Whether `key` holds a flag key (SEEN, KEYWORD x, ...: search-ast's 'flag'). */
+  hasFlagKeys(key: SearchKey): boolean {
+    const keys: FlagKey[] = [];
+    collectFlagKeys(key, keys);
+    return keys.length > 0;
+  }
+
+  /** Reads the store's set of every flag of `key` (see flagSets). */
+  async prepareFlags(key: SearchKey): Promise<void> {
+    const keys: FlagKey[] = [];
+    collectFlagKeys(key, keys);
+    for (const k of keys) {
+      const lower = k.flag.toLowerCase();
+      if (this.flagSets.has(lower)) continue;
+      const has = lower !== '\\seen';
+      const uids = await this.scope.store.searchFlag(this.scope.mailboxId, k.flag, has);
+      this.flagSets.set(lower, { has, uids: new Set(uids) });
+    }
+  }
+
+  /** Whether the flag key `k` is answered from the store's flag sets (prepareFlags). */
+  readonly flagCovered = (k: FlagKey): boolean => this.flagSets.has(k.flag.toLowerCase());
+
+  /** The store's UIDs matching `k` (with the flag when `k.present`, else without), when its flag set holds them. */
+  private flagMatches(k: FlagKey, present: boolean): Set<number> | null {
+    const set = this.flagSets.get(k.flag.toLowerCase());
+    return set !== undefined && set.has === present ? set.uids : null;
   }
 
   /**
@@ -226,11 +300,12 @@ class Evaluator {
 
   /**
    * UIDs that can match `k` (a superset), or null when any message can. BODY/TEXT use the full-text
-   * candidates; SUBJECT (and HEADER SUBJECT) the store's decoded subjects (Store.searchSubject); another
-   * HEADER key (FROM, TO, ...) with a value of three or more characters uses the index's
+   * candidates; SUBJECT, FROM, TO, CC and BCC (also as HEADER keys) the store's decoded values of those fields
+   * (Store.searchSubject, Store.searchHeader); another HEADER key with a value of three or more characters uses the index's
    * TEXT candidates too: the indexed header text holds every top-level field as "Name: decoded value"
    * (mail/search-text.ts), the same decoding `MessageFields.header` applies, and the store adds messages whose
    * per-recipient prefix holds the value and bodies never indexed. The exact match still runs on every candidate.
+   * A flag key (or NOT of one) whose store set holds its matches (prepareFlags) gives that set.
    */
   async narrow(k: SearchKey): Promise<Set<number> | null> {
     switch (k.kind) {
@@ -242,9 +317,18 @@ class Evaluator {
         const subj = this.subjects.get(k);
         if (subj) return new Set([...subj.sure, ...subj.maybe]);
         if ([...k.value].length < MIN_INDEXED_TERM) return null;
-        const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], 'text');
-        return new Set(uids);
+        let cand = this.headerCandidates.get(k);
+        if (cand === undefined) {
+          cand = new Set(await this.scope.store.searchText(this.scope.mailboxId, [k.value], 'text'));
+          this.headerCandidates.set(k, cand);
+        }
+        return cand;
       }
+      case 'flag':
+        // The store's flag set, when it holds the matches (UNSEEN: the unseen; FLAGGED: the flagged).
+        return this.flagMatches(k, k.present);
+      case 'not':
+        return k.key.kind === 'flag' ? this.flagMatches(k.key, !k.key.present) : null;
       case 'and': {
         let acc: Set<number> | null = null;
         for (const x of k.keys) {
@@ -282,6 +366,8 @@ class Evaluator {
         return true;
       case 'flag': {
         const f = k.flag.toLowerCase();
+        const set = this.flagSets.get(f);
+        if (set !== undefined) return (set.has ? set.uids.has(uid) : !set.uids.has(uid)) === k.present;
         return loaded(flags).some((x) => x.toLowerCase() === f) === k.present;
       }
       case 'recent':
@@ -489,8 +575,14 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
     }
     return out;
   };
-  const narrowed = await ev.narrow(key);
-  const need = summaryNeed(key);
+  let narrowed = await ev.narrow(key);
+  if (!withStored && ev.hasFlagKeys(key) && (narrowed === null || narrowed.size * FLAG_SET_DENSITY >= view.exists)) {
+    // Flag keys that would read the flags of (nearly) the whole view: the store's flag sets instead, which may
+    // narrow the search too.
+    await ev.prepareFlags(key);
+    narrowed = await ev.narrow(key);
+  }
+  const need = summaryNeed(key, ev.flagCovered);
   if (!withStored && need !== NEED_SUMMARY) {
     // No summary field is read: the view's UIDs (or the index's candidates among them), the store's UID list or
     // flag listing, and the rows of the messages that need the exact check.

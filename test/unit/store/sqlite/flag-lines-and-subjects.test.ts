@@ -87,8 +87,8 @@ describe('SqliteStore flag lines, packed flags and subject candidates', () => {
     await store.close();
     const db = new Database(path);
     db.exec('DROP TABLE body_subjects');
-    // Undo migration 7 too, which runs again after 6.
-    db.exec(`DROP TRIGGER messages_count_insert; DROP TRIGGER messages_count_delete; DROP TRIGGER messages_count_move;
+    // Undo migrations 7 and 8 too, which run again after 6.
+    db.exec(`DROP TABLE body_header_texts; DROP TRIGGER messages_count_insert; DROP TRIGGER messages_count_delete; DROP TRIGGER messages_count_move;
              DROP TABLE body_imap_structure; ALTER TABLE mailboxes DROP COLUMN message_count;`);
     db.pragma('user_version = 5');
     db.close();

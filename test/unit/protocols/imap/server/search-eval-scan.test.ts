@@ -3,7 +3,10 @@
  * the summary scan (runSearch with `withStored`, which lists every summary) on a few hundred random keys built
  * from SUBJECT (with "maybe" candidates from per-recipient prefixes), flags, keywords, RECENT, sequence and UID
  * sets, LARGER, BODY, MODSEQ, NOT, OR and AND, in a view with expunges not yet announced and new messages not yet
- * seen. Sequence numbers, UIDs and order must be the same; a key with MODSEQ still gets every summary.
+ * seen. Sequence numbers, UIDs and order must be the same; a key with MODSEQ still gets every summary. Flag keys
+ * come in every case variant (system flags, keywords stored in several spellings, \Recent, unknown flags), and some
+ * flags change after the view opened (not announced); without `withStored` they are answered from the store's flag
+ * sets (Store.searchFlag), with it from the summaries.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -44,6 +47,10 @@ before(async () => {
     await t.store.deliver(body, [{ accountId: t.accountId, mailbox: 'INBOX', flags, prefix }]);
   };
   for (let i = 1; i <= 80; i++) await deliver(i);
+  // Keywords in other spellings on other messages, and the rarer system flags.
+  await t.store.storeFlags(t.inbox, [2, 5, 8, 11, 14, 40, 41, 70], 'add', ['$WORK']);
+  await t.store.storeFlags(t.inbox, [6, 9, 44, 71], 'add', ['$oTHER', '\\Draft']);
+  await t.store.storeFlags(t.inbox, [10, 20, 33, 60], 'add', ['\\Deleted']);
   view = await openMailboxView(
     t.store.changes,
     t.inbox,
@@ -52,6 +59,9 @@ before(async () => {
   );
   // Expunged by "another session" and not announced: still in the view, gone from the store.
   await t.store.expunge(t.inbox, { uids: [3, 17, 31, 32, 45, 80], onlyDeleted: false });
+  // Flags changed by "another session" and not announced.
+  await t.store.storeFlags(t.inbox, [4, 12, 13, 50, 66], 'add', ['\\Seen', '$work']);
+  await t.store.storeFlags(t.inbox, [1, 7, 15, 51], 'remove', ['\\Seen', '\\Flagged']);
   // New mail not yet announced: in the store, not in the view.
   for (let i = 81; i <= 83; i++) await deliver(i);
 });
@@ -73,7 +83,15 @@ function randomKey(r: () => number, depth: number): SearchKey {
     case 'subject':
       return { kind: 'header', field: pick(['subject', 'Subject']), value: pick(['report', 'REPORT', 'prefixed', 'note 1', '']) };
     case 'flag':
-      return { kind: 'flag', flag: pick([...FLAGS, '$work', '\\Deleted']), present: r() < 0.5 };
+      return {
+        kind: 'flag',
+        flag: pick([
+          ...FLAGS,
+          ...['$work', '\\Deleted', '\\SEEN', '\\seen', '\\fLaGgEd', '\\answered', '\\Draft', '\\DELETED'],
+          ...['\\Recent', '\\Bogus', '$WORK', '$oTHER', '$other', 'nothere'],
+        ]),
+        present: r() < 0.5,
+      };
     case 'recent':
       return { kind: 'recent', present: r() < 0.5 };
     case 'seq':
@@ -116,6 +134,46 @@ test('the scans without summaries answer what the summary scan answers', async (
   assert.ok(view.isExpunged(31), 'the expunges are pending in the view');
   const nonEmpty = await compareScans(11, 300);
   assert.ok(nonEmpty > 100, `enough keys select some but not all messages (${nonEmpty})`);
+});
+
+test('flag keys read the store flag sets, not a flag listing or summaries', async () => {
+  const asked: string[] = [];
+  const store = new Proxy(t.store, {
+    get(target, prop, receiver) {
+      if (prop === 'listFlagText' || prop === 'listMessages') throw new Error(`flag keys read ${String(prop)}`);
+      if (prop === 'searchFlag') {
+        return (mailboxId: number, flag: string, present: boolean) => {
+          asked.push(`${flag} ${present}`);
+          return target.searchFlag(mailboxId, flag, present);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const scope: SearchScope = { store, mailboxId: t.inbox, view, savedUids: null };
+  const want = async (key: SearchKey): Promise<number[]> =>
+    (await runSearch({ ...scope, store: t.store }, key, { withStored: true })).map((h) => h.uid);
+  const keys: SearchKey[] = [
+    { kind: 'flag', flag: '\\SEEN', present: false },
+    { kind: 'not', key: { kind: 'flag', flag: '\\Seen', present: true } },
+    { kind: 'flag', flag: '$WORK', present: true },
+    { kind: 'or', left: { kind: 'flag', flag: '\\Deleted', present: false }, right: { kind: 'flag', flag: '$other', present: true } },
+  ];
+  for (const key of keys) {
+    const hits = await runSearch(scope, key);
+    assert.deepEqual(
+      hits.map((h) => h.uid),
+      await want(key),
+      JSON.stringify(key),
+    );
+    assert.ok(hits.every((h) => h.summary === null));
+  }
+  // \Seen is asked once per search, as its unseen side (an index), whatever the spelling.
+  assert.deepEqual(asked, ['\\SEEN false', '\\Seen false', '$WORK true', '\\Deleted true', '$other true']);
+  const unseen = (await runSearch(scope, keys[0]!)).map((h) => h.uid);
+  for (const u of [1, 7, 15, 51]) assert.ok(unseen.includes(u), `UID ${u} was made unseen after the view opened`);
+  for (const u of [4, 12, 13, 50, 66, 3, 17, 31, 81]) assert.ok(!unseen.includes(u), `UID ${u}`);
 });
 
 test('NOT SUBJECT leaves out the expunged and the unannounced messages', async () => {
