@@ -425,7 +425,19 @@ export interface MailStore {
    * unseen); keywords are read by distinct keyword lists, not per message.
    */
   searchFlag(mailboxId: number, flag: string, present: boolean): Promise<number[]>;
+  /**
+   * IMAP SEARCH size and date keys (RFC 9051 §6.4.4 LARGER, SMALLER, BEFORE, ON, SINCE, SENTBEFORE, SENTON,
+   * SENTSINCE; RFC 5032 OLDER, YOUNGER): the UIDs of the messages whose `field` is at least `min` and below `max`
+   * (null: no bound), ascending. See RangeField for what each field holds.
+   */
+  searchRange(mailboxId: number, field: RangeField, min: number | null, max: number | null): Promise<number[]>;
 }
+
+/**
+ * A message value Store.searchRange compares: 'size' (MessageSummary.size), 'internalDate' (ms), 'sentDate' (ms of
+ * 00:00 UTC of the Date header's day as written, mail/sent-day.ts sentDayMs; the internal date when it gives none).
+ */
+export type RangeField = 'size' | 'internalDate' | 'sentDate';
 
 // ---------------------------------------------------------------------------------------------------------
 // Bodies

@@ -1,8 +1,8 @@
 /**
  * Messages on SQLite: delivery, listing, flags, expunge, copy/move, QRESYNC tombstones, full-text
- * candidates and SEARCH's subject and flag sets. Synchronous; SqliteStore runs each call in one transaction
- * (deliver/append inside a group commit, each in its own savepoint) and publishes the collected change events
- * after the commit.
+ * candidates and SEARCH's subject, flag, size and date sets. Synchronous; SqliteStore runs each call in one
+ * transaction (deliver/append inside a group commit, each in its own savepoint) and publishes the collected change
+ * events after the commit.
  *
  * Invariants: a mailbox's uid_next and highest_modseq only grow; every new message, flag change and expunge
  * takes a fresh modseq from its mailbox (RFC 7162 §3.1); expunged UIDs leave a tombstone with the expunge
@@ -12,6 +12,7 @@
 import { StoreError } from '../../lib/errors.js';
 import { sortKeysOf, type SortKeys } from '../../mail/sort-keys.js';
 import type { AddressHeaderName } from '../../mail/search-text.js';
+import { sentDayMs } from '../../mail/sent-day.js';
 import type { Envelope, MessageStructure } from '../../mail/structure.js';
 import type {
   BodyCacheEntry,
@@ -31,6 +32,7 @@ import type {
   MailboxChange,
   MessageSummary,
   NumericSortKeyName,
+  RangeField,
   SortKeyName,
   SortKeyRow,
   StoredMessage,
@@ -38,7 +40,7 @@ import type {
 } from '../types.js';
 import { applyFlagOperation, DELETED, flagsToList, keywordsFromColumn, keywordsToColumn, parseFlags, SEEN } from './flags.js';
 import type { MailboxOps } from './mailbox-ops.js';
-import { INSERT_HEADER_TEXTS, INSERT_SORT_KEYS, insertSortKeys } from './migrations.js';
+import { INSERT_HEADER_TEXTS, INSERT_SENT_DAY, INSERT_SORT_KEYS, insertSortKeys } from './migrations.js';
 import type { Statements } from './statements.js';
 
 /** The system flags of each sys_flags value (five bits) as IMAP text, for FlagListing. */
@@ -158,6 +160,7 @@ export class MessageOps {
       id = Number(info.lastInsertRowid);
       this.st.get('INSERT INTO body_envelopes (body_id, envelope) VALUES (?, ?)').run(id, JSON.stringify(body.structure.envelope));
       insertSortKeys(this.st.get(INSERT_SORT_KEYS), id, body.structure.envelope);
+      this.st.get(INSERT_SENT_DAY).run(id, sentDayMs(body.structure.envelope.date));
       // What SEARCH SUBJECT scans comes with the search text; without it the body has no row (always a candidate).
       const subject = body.searchText?.subject;
       if (subject !== undefined) this.st.get('INSERT INTO body_subjects (body_id, subject) VALUES (?, ?)').run(id, subject);
@@ -853,6 +856,27 @@ export class MessageOps {
     const drop = new Set(has);
     const all = this.st.get('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
     return drop.size === 0 ? all : all.filter((u) => !drop.has(u));
+  }
+
+  /**
+   * SEARCH size and date keys (Store.searchRange): the UIDs whose `field` lies in [min, max) (a null bound: open),
+   * ascending. size and internalDate: one scan of the mailbox's primary-key range; sentDate: the same joined with
+   * migration 9's body_sent_days by primary key, the internal date standing in where the Date gives no day.
+   */
+  searchRange(mailboxId: number, field: RangeField, min: number | null, max: number | null): number[] {
+    const col = field === 'size' ? 'm.size' : field === 'internalDate' ? 'm.internal_date' : 'coalesce(d.sent_day, m.internal_date)';
+    const join = field === 'sentDate' ? ' LEFT JOIN body_sent_days d ON d.body_id = m.body_id' : '';
+    const args: number[] = [mailboxId];
+    let where = 'm.mailbox_id = ?';
+    if (min !== null) {
+      where += ` AND ${col} >= ?`;
+      args.push(min);
+    }
+    if (max !== null) {
+      where += ` AND ${col} < ?`;
+      args.push(max);
+    }
+    return this.st.get(`SELECT m.uid FROM messages m${join} WHERE ${where} ORDER BY m.uid`).pluck().all(...args) as number[];
   }
 
   /** Ascending UIDs of the messages one of whose keywords lower-cases to `lower`. */

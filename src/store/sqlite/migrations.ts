@@ -11,6 +11,7 @@ import { UserError } from '../../lib/errors.js';
 import type { Envelope } from '../../mail/structure.js';
 import { sortKeysOf } from '../../mail/sort-keys.js';
 import { addressSearchTexts, subjectSearchText } from '../../mail/search-text.js';
+import { sentDayMs } from '../../mail/sent-day.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -29,6 +30,9 @@ export const INSERT_HEADER_TEXTS = 'INSERT INTO body_header_texts (body_id, from
 export const INSERT_SORT_KEYS =
   'INSERT OR REPLACE INTO body_sort_keys (body_id, sent_date, subject, from_mailbox, to_mailbox, cc_mailbox, display_from, display_to) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** Writes a body's sent day (migration 9's table: mail/sent-day.ts sentDayMs, NULL when the Date gives none). */
+export const INSERT_SENT_DAY = 'INSERT OR REPLACE INTO body_sent_days (body_id, sent_day) VALUES (?, ?)';
 
 export function insertSortKeys(stmt: BetterSqlite3.Statement, bodyId: number, envelope: Envelope | null): void {
   const k = sortKeysOf(envelope);
@@ -311,6 +315,32 @@ export const MIGRATIONS: readonly Migration[] = [
       const texts = addressSearchTexts(header);
       if (texts !== undefined) insert.run(id, texts.from, texts.to, texts.cc, texts.bcc);
     });
+  },
+  // 9: per body, the day of its Date header as SEARCH SENTBEFORE/SENTON/SENTSINCE compare it (mail/sent-day.ts
+  // sentDayMs: 00:00 UTC of the day as written, in ms; NULL: no usable Date, so SEARCH uses the message's internal
+  // date), so those keys are one join instead of reading every message's structure (1.9 s on 100,000 messages).
+  // Every body has a row: filled here from the envelope date in bodies.structure, and at delivery. Rerunning it
+  // (a database whose user_version was set back) rewrites the same rows.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS body_sent_days (
+        body_id INTEGER PRIMARY KEY REFERENCES bodies(id) ON DELETE CASCADE,
+        sent_day INTEGER
+      );
+    `);
+    const page = db
+      .prepare("SELECT id, json_extract(structure, '$.envelope.date') FROM bodies WHERE id > ? ORDER BY id LIMIT 2000")
+      .raw();
+    const insert = db.prepare(INSERT_SENT_DAY);
+    let last = 0;
+    for (;;) {
+      const rows = page.all(last) as Array<[number, unknown]>;
+      if (rows.length === 0) break;
+      for (const [id, date] of rows) {
+        last = id;
+        insert.run(id, sentDayMs(typeof date === 'string' ? date : null));
+      }
+    }
   },
 ];
 

@@ -48,6 +48,7 @@ import type {
   QueueState,
   RecipientState,
   NumericSortKeyName,
+  RangeField,
   SortKeyName,
   SortKeyRow,
   SpecialUse,
@@ -370,6 +371,9 @@ export class SqliteStore implements Store {
   }
   async searchFlag(mailboxId: number, flag: string, present: boolean): Promise<number[]> {
     return this.read(() => this.messageOps.searchFlag(mailboxId, flag, present));
+  }
+  async searchRange(mailboxId: number, field: RangeField, min: number | null, max: number | null): Promise<number[]> {
+    return this.read(() => this.messageOps.searchRange(mailboxId, field, min, max));
   }
 
   // --- QueueStore (writes go through group commit: one WAL fsync per event-loop turn, not per call) ------

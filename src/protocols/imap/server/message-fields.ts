@@ -12,20 +12,8 @@ import type { BlobStore, StoredMessage } from '../../../store/types.js';
 // The RFC 5256 key functions live with the stored sort keys (mail/sort-keys.ts); THREAD and SORT import them here.
 export { baseSubject, decodeWords, sentTime } from '../../../mail/sort-keys.js';
 
-const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
-
-/** The calendar day of an RFC 5322 date as written (its own zone, RFC 9051 §6.4.4 "disregarding time and timezone"). */
-export function sentDay(date: string | null): { year: number; month: number; day: number } | null {
-  if (!date) return null;
-  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})/.exec(date);
-  if (!m) return null;
-  const month = MONTHS[m[2]!.toLowerCase()];
-  if (!month) return null;
-  let year = Number(m[3]);
-  if (year < 50) year += 2000;
-  else if (year < 1000) year += 1900; // RFC 5322 §4.3 obsolete two/three-digit years
-  return { year, month, day: Number(m[1]) };
-}
+// The Date header's calendar day (SENT* keys) lives with the store's copy of it (mail/sent-day.ts).
+export { sentDay } from '../../../mail/sent-day.js';
 
 export class MessageFields {
   private headers: HeaderField[] | null = null;

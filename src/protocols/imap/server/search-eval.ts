@@ -1,7 +1,7 @@
 /**
  * SEARCH evaluation (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER, RFC 5182 `$`)
- * over the selected mailbox. Cheap keys (flags, sizes, dates, sets, modseq) use the summaries; header and
- * sent-date keys read the cached structure and header bytes; BODY/TEXT first take the candidates of the
+ * over the selected mailbox. Cheap keys (flags, sizes, dates, sets, modseq) use the summaries or the store's sets
+ * (below); header keys, and sent-date keys without a store set, read the cached structure and header bytes; BODY/TEXT first take the candidates of the
  * store's full-text index (a superset) and then confirm the exact case-insensitive substring on the
  * decoded text; SUBJECT, FROM, TO, CC and BCC take their candidates from the store's decoded values of those
  * fields. When the index bounds the possible matches (BODY, TEXT, SUBJECT or another header key, see `narrow`),
@@ -26,10 +26,16 @@
  * flag listing, so NOT SEEN is a set operation over the view and the store's UID list. The sets hold store state
  * as the listing does (a flag changed by another session and not yet announced is seen; a message expunged but
  * not announced, or delivered but not yet in the view, is left out by the UID list and the view).
+ *
+ * Size and date keys (LARGER, SMALLER, BEFORE, ON, SINCE, SENTBEFORE, SENTON, SENTSINCE, OLDER, YOUNGER) take the
+ * store's set of each (Store.searchRange, `prepareRanges`) on the same terms as flag keys: `decide` answers them
+ * from it (a SENT* key too: the store keeps each body's sent day, with the internal date standing in as `match`
+ * does), `narrow` uses it, and they need no summary. These values never change for a UID, so the sets agree with
+ * the summaries; the view and the UID list still say which messages are there. MODSEQ keeps the summary scan.
  */
 
 import type { AddressHeaderName } from '../../../mail/search-text.js';
-import type { MessageSummary, StoredMessage, Store } from '../../../store/types.js';
+import type { MessageSummary, RangeField, StoredMessage, Store } from '../../../store/types.js';
 import { dayStartMs, sequenceSetContains, type SearchKey } from '../proto/index.js';
 import { MessageFields, sentDay } from './message-fields.js';
 import type { MailboxView } from './mailbox-view.js';
@@ -101,23 +107,28 @@ function costOf(k: SearchKey): Cost {
 
 /**
  * What a decidable evaluation (`decide`) reads of a message besides the view: nothing, its flags, or more of its
- * summary (size, internal date, modseq). DATE keys count as 'summary' even for the sent date (never decidable: its
- * stored row is read) to stay on the side of caution.
+ * summary (size, internal date, modseq). Size and date keys answered from a store set (prepareRanges) read
+ * nothing; without one, DATE keys count as 'summary' even for the sent date (then never decidable: its stored row
+ * is read) to stay on the side of caution.
  */
 type SummaryNeed = 0 | 1 | 2;
 const NEED_NONE = 0;
 const NEED_FLAGS = 1;
 const NEED_SUMMARY = 2;
 
-/** What `k` reads besides the view; `covered`: whether a flag key is answered from a flag set (prepareFlags). */
-function summaryNeed(k: SearchKey, covered: (k: FlagKey) => boolean): SummaryNeed {
+/**
+ * What `k` reads besides the view; `covered`: whether a flag, size or date key is answered from a store set
+ * (prepareFlags, prepareRanges).
+ */
+function summaryNeed(k: SearchKey, covered: (k: FlagKey | RangeKey) => boolean): SummaryNeed {
   switch (k.kind) {
     case 'flag':
       return covered(k) ? NEED_NONE : NEED_FLAGS;
     case 'size':
     case 'age':
-    case 'modseq':
     case 'date':
+      return covered(k) ? NEED_NONE : NEED_SUMMARY;
+    case 'modseq':
       return NEED_SUMMARY;
     case 'not':
       return summaryNeed(k.key, covered);
@@ -141,6 +152,42 @@ export function usesModseq(k: SearchKey): boolean {
 
 type SubjectKey = Extract<SearchKey, { kind: 'header' }>;
 type FlagKey = Extract<SearchKey, { kind: 'flag' }>;
+/** Keys answered from Store.searchRange (prepareRanges). */
+type RangeKey = Extract<SearchKey, { kind: 'size' | 'age' | 'date' }>;
+
+function collectRangeKeys(k: SearchKey, out: RangeKey[]): void {
+  if (k.kind === 'size' || k.kind === 'age' || k.kind === 'date') out.push(k);
+  else if (k.kind === 'not') collectRangeKeys(k.key, out);
+  else if (k.kind === 'or') {
+    collectRangeKeys(k.left, out);
+    collectRangeKeys(k.right, out);
+  } else if (k.kind === 'and') for (const x of k.keys) collectRangeKeys(x, out);
+}
+
+/**
+ * The Store.searchRange query whose UIDs are those `decide`/`match` accept for `k` ([min, max)). Sizes, internal
+ * dates and `now` are whole numbers, so `size > n` is `size >= n + 1`, OLDER's `(now - t) / 1000 >= s` is
+ * `t <= now - 1000 s` and YOUNGER's `<= s` is `t >= now - 1000 s`. Days as compareDay: [dayStartMs, + DAY_MS).
+ */
+function rangeOf(k: RangeKey, now: number): { field: RangeField; min: number | null; max: number | null } {
+  switch (k.kind) {
+    case 'size':
+      return k.op === 'larger' ? { field: 'size', min: k.size + 1, max: null } : { field: 'size', min: null, max: k.size };
+    case 'age': {
+      const edge = now - k.seconds * 1000;
+      return k.op === 'older'
+        ? { field: 'internalDate', min: null, max: Math.floor(edge) + 1 }
+        : { field: 'internalDate', min: Math.ceil(edge), max: null };
+    }
+    case 'date': {
+      const field = k.field === 'internal' ? 'internalDate' : 'sentDate';
+      const start = dayStartMs(k.day);
+      if (k.op === 'before') return { field, min: null, max: start };
+      if (k.op === 'since') return { field, min: start, max: null };
+      return { field, min: start, max: start + DAY_MS };
+    }
+  }
+}
 
 function collectFlagKeys(k: SearchKey, out: FlagKey[]): void {
   if (k.kind === 'flag') out.push(k);
@@ -203,6 +250,8 @@ class Evaluator {
    * read from an index).
    */
   private readonly flagSets = new Map<string, { has: boolean; uids: Set<number> }>();
+  /** Per size or date key, the store's UIDs matching it (Store.searchRange, prepareRanges). */
+  private readonly rangeSets = new Map<SearchKey, Set<number>>();
   private readonly maxUid: number;
   private readonly saved: Set<number>;
   private readonly now: number;
@@ -253,8 +302,27 @@ class Evaluator {
     }
   }
 
-  /** Whether the flag key `k` is answered from the store's flag sets (prepareFlags). */
-  readonly flagCovered = (k: FlagKey): boolean => this.flagSets.has(k.flag.toLowerCase());
+  /** Whether `key` holds a size or date key (LARGER, SINCE, SENTON, OLDER, ...: search-ast's 'size', 'date', 'age'). */
+  hasRangeKeys(key: SearchKey): boolean {
+    const keys: RangeKey[] = [];
+    collectRangeKeys(key, keys);
+    return keys.length > 0;
+  }
+
+  /** Reads the store's set of every size and date key of `key` (see rangeSets). */
+  async prepareRanges(key: SearchKey): Promise<void> {
+    const keys: RangeKey[] = [];
+    collectRangeKeys(key, keys);
+    for (const k of keys) {
+      if (this.rangeSets.has(k)) continue;
+      const r = rangeOf(k, this.now);
+      this.rangeSets.set(k, new Set(await this.scope.store.searchRange(this.scope.mailboxId, r.field, r.min, r.max)));
+    }
+  }
+
+  /** Whether the flag, size or date key `k` is answered from the store's sets (prepareFlags, prepareRanges). */
+  readonly covered = (k: FlagKey | RangeKey): boolean =>
+    k.kind === 'flag' ? this.flagSets.has(k.flag.toLowerCase()) : this.rangeSets.has(k);
 
   /** The store's UIDs matching `k` (with the flag when `k.present`, else without), when its flag set holds them. */
   private flagMatches(k: FlagKey, present: boolean): Set<number> | null {
@@ -279,7 +347,7 @@ class Evaluator {
       case 'modseq':
         return true;
       case 'date':
-        return k.field === 'internal';
+        return k.field === 'internal' || this.rangeSets.has(k);
       case 'header': {
         const s = this.subjects.get(k);
         return s !== undefined && !s.maybe.has(uid);
@@ -327,6 +395,10 @@ class Evaluator {
       case 'flag':
         // The store's flag set, when it holds the matches (UNSEEN: the unseen; FLAGGED: the flagged).
         return this.flagMatches(k, k.present);
+      case 'size':
+      case 'age':
+      case 'date':
+        return this.rangeSets.get(k) ?? null;
       case 'not':
         return k.key.kind === 'flag' ? this.flagMatches(k.key, !k.key.present) : null;
       case 'and': {
@@ -372,9 +444,14 @@ class Evaluator {
       }
       case 'recent':
         return this.scope.view.isRecent(uid) === k.present; // RFC 3501 §6.4.4 RECENT / OLD (NEW: RECENT UNSEEN)
-      case 'size':
+      case 'size': {
+        const set = this.rangeSets.get(k);
+        if (set !== undefined) return set.has(uid);
         return k.op === 'larger' ? loaded(m).size > k.size : loaded(m).size < k.size;
+      }
       case 'age': {
+        const set = this.rangeSets.get(k);
+        if (set !== undefined) return set.has(uid);
         const age = (this.now - loaded(m).internalDate.getTime()) / 1000;
         return k.op === 'older' ? age >= k.seconds : age <= k.seconds;
       }
@@ -384,9 +461,13 @@ class Evaluator {
         return k.set.kind === 'saved' ? this.saved.has(uid) : sequenceSetContains(k.set, uid, this.maxUid);
       case 'modseq':
         return loaded(m).modseq >= k.modseq;
-      case 'date':
+      case 'date': {
+        // The store's set; a SENT* key's set holds each message's sent day, or its internal date as `match` falls back.
+        const set = this.rangeSets.get(k);
+        if (set !== undefined) return set.has(uid);
         // The sent date without the message's fields falls back to the internal date (as `match` does).
         return compareDay(loaded(m).internalDate.getTime(), k.day, k.op);
+      }
       case 'header': {
         // The store's sure matches are exact, and a UID it does not list cannot match (Store.searchSubject).
         const subj = this.subjects.get(k);
@@ -409,7 +490,7 @@ class Evaluator {
   async match(k: SearchKey, h: SearchMatch, fields: MessageFields | null): Promise<boolean> {
     switch (k.kind) {
       case 'date': {
-        if (k.field === 'internal' || !fields) break;
+        if (k.field === 'internal' || !fields || this.rangeSets.has(k)) break;
         const d = sentDay(fields.msg.structure.envelope.date);
         // No usable Date header: fall back to the internal date (as Dovecot does).
         const t = d ? Date.UTC(d.year, d.month - 1, d.day) : loaded(h.summary).internalDate.getTime();
@@ -576,13 +657,14 @@ export async function runSearch(scope: SearchScope, key: SearchKey, opts: { with
     return out;
   };
   let narrowed = await ev.narrow(key);
-  if (!withStored && ev.hasFlagKeys(key) && (narrowed === null || narrowed.size * FLAG_SET_DENSITY >= view.exists)) {
-    // Flag keys that would read the flags of (nearly) the whole view: the store's flag sets instead, which may
-    // narrow the search too.
+  if (!withStored && (ev.hasFlagKeys(key) || ev.hasRangeKeys(key)) && (narrowed === null || narrowed.size * FLAG_SET_DENSITY >= view.exists)) {
+    // Flag, size or date keys that would read the flags or summaries of (nearly) the whole view: the store's sets
+    // instead, which may narrow the search too.
     await ev.prepareFlags(key);
+    await ev.prepareRanges(key);
     narrowed = await ev.narrow(key);
   }
-  const need = summaryNeed(key, ev.flagCovered);
+  const need = summaryNeed(key, ev.covered);
   if (!withStored && need !== NEED_SUMMARY) {
     // No summary field is read: the view's UIDs (or the index's candidates among them), the store's UID list or
     // flag listing, and the rows of the messages that need the exact check.

@@ -6,7 +6,10 @@
  * seen. Sequence numbers, UIDs and order must be the same; a key with MODSEQ still gets every summary. Flag keys
  * come in every case variant (system flags, keywords stored in several spellings, \Recent, unknown flags), and some
  * flags change after the view opened (not announced); without `withStored` they are answered from the store's flag
- * sets (Store.searchFlag), with it from the summaries.
+ * sets (Store.searchFlag), with it from the summaries. Size and date keys (LARGER, SMALLER, ON, SINCE, BEFORE,
+ * SENTON, SENTSINCE, SENTBEFORE, OLDER, YOUNGER) over internal dates and Date headers on day boundaries (zones
+ * +1400 and -1200, unreadable and missing Date headers) come from the store's range sets (Store.searchRange)
+ * without `withStored`, and from the summaries and stored rows with it.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -31,6 +34,20 @@ function rng(seed: number): () => number {
 const PLAIN = 'Return-Path: <sender@example.net>\r\n';
 const PREFIXES = [PLAIN, PLAIN + 'Subject: prefixed report\r\n', 'X-Original-Subject: report\r\n' + PLAIN, ''];
 const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '$Work', '$Other'];
+/** Date headers around 1-3 Jun 2022 in far zones, unreadable ones, and none (null). */
+const DATES = [
+  'Wed, 1 Jun 2022 23:30:00 -1200',
+  'Thu, 2 Jun 2022 00:30:00 +1400',
+  'Fri, 03 Jun 2022 00:00:00 +0000',
+  '2 Jun 22 12:00 GMT',
+  'Tue, 31 May 2022 23:59:59 -1200',
+  'not a date',
+  'Fri, 31 Jun 2022 10:00:00 +0000',
+  null,
+];
+const JUN_1 = Date.UTC(2022, 5, 1);
+/** The searches' clock: a week after 1 Jun 2022 (OLDER/YOUNGER). */
+const NOW = JUN_1 + 7 * 86_400_000;
 
 let t: TempStore & { accountId: number; inbox: number };
 let view: MailboxView;
@@ -38,13 +55,21 @@ let view: MailboxView;
 before(async () => {
   t = await makeTempStoreWithInbox();
   const r = rng(7);
+  const rd = rng(3);
   const deliver = async (i: number): Promise<void> => {
     const subject = r() < 0.4 ? `Weekly report ${i}` : `Note ${i}`;
     const text = (r() < 0.5 ? 'numbers ' : 'words ') + 'y'.repeat(Math.floor(r() * 3000));
-    const body = await putBody(t.store, makeRawMessage(subject, text), { index: r() < 0.9 });
+    // Dates from their own generator, so the other draws (and what the keys select) stay as they were.
+    const date = DATES[Math.floor(rd() * DATES.length)];
+    const raw = makeRawMessage(subject, text);
+    const body = await putBody(t.store, date === null ? raw : Buffer.concat([Buffer.from(`Date: ${date}\r\n`), raw]), { index: r() < 0.9 });
     const flags = FLAGS.filter(() => r() < 0.35);
     const prefix = PREFIXES[Math.floor(r() * PREFIXES.length)]!;
-    await t.store.deliver(body, [{ accountId: t.accountId, mailbox: 'INBOX', flags, prefix }]);
+    // Internal dates from 31 May to 3 Jun 2022, half of them on a day's first or last millisecond.
+    const day = JUN_1 + (Math.floor(rd() * 4) - 1) * 86_400_000;
+    const edge = rd();
+    const internal = edge < 0.25 ? day : edge < 0.5 ? day + 86_399_999 : day + Math.floor(rd() * 86_400) * 1000;
+    await t.store.deliver(body, [{ accountId: t.accountId, mailbox: 'INBOX', flags, prefix }], new Date(internal));
   };
   for (let i = 1; i <= 80; i++) await deliver(i);
   // Keywords in other spellings on other messages, and the rarer system flags.
@@ -79,7 +104,7 @@ function randomKey(r: () => number, depth: number): SearchKey {
     if (kind === 'or') return { kind, left: randomKey(r, depth - 1), right: randomKey(r, depth - 1) };
     return { kind, keys: [randomKey(r, depth - 1), randomKey(r, depth - 1)] };
   }
-  switch (pick(['subject', 'subject', 'flag', 'flag', 'recent', 'seq', 'uid', 'size', 'body', 'all', 'modseq'] as const)) {
+  switch (pick(['subject', 'subject', 'flag', 'flag', 'recent', 'seq', 'uid', 'size', 'body', 'all', 'modseq', 'date', 'date', 'age'] as const)) {
     case 'subject':
       return { kind: 'header', field: pick(['subject', 'Subject']), value: pick(['report', 'REPORT', 'prefixed', 'note 1', '']) };
     case 'flag':
@@ -104,6 +129,24 @@ function randomKey(r: () => number, depth: number): SearchKey {
       return { kind: 'body', value: pick(['numbers', 'words', '']) };
     case 'modseq':
       return { kind: 'modseq', modseq: Math.floor(r() * 90), entry: null };
+    case 'date':
+      return {
+        kind: 'date',
+        field: r() < 0.5 ? 'internal' : 'sent',
+        op: pick(['before', 'on', 'since'] as const),
+        day: pick([
+          { year: 2022, month: 5, day: 31 },
+          { year: 2022, month: 6, day: 1 },
+          { year: 2022, month: 6, day: 2 },
+          { year: 2022, month: 6, day: 3 },
+          { year: 2022, month: 7, day: 1 },
+        ]),
+      };
+    case 'age': {
+      // Whole days from NOW (on a day's first millisecond) and odd second counts in between.
+      const seconds = r() < 0.5 ? (5 + Math.floor(r() * 4)) * 86_400 : 4 * 86_400 + Math.floor(r() * 4 * 86_400);
+      return { kind: 'age', op: r() < 0.5 ? 'older' : 'younger', seconds };
+    }
     case 'all':
       return { kind: 'all' };
   }
@@ -111,7 +154,7 @@ function randomKey(r: () => number, depth: number): SearchKey {
 
 /** Compares both scans on `n` random keys; returns how many selected some but not all messages. */
 async function compareScans(seed: number, n: number): Promise<number> {
-  const scope: SearchScope = { store: t.store, mailboxId: t.inbox, view, savedUids: null };
+  const scope: SearchScope = { store: t.store, mailboxId: t.inbox, view, savedUids: null, now: NOW };
   const r = rng(seed);
   let nonEmpty = 0;
   for (let i = 0; i < n; i++) {
@@ -174,6 +217,54 @@ test('flag keys read the store flag sets, not a flag listing or summaries', asyn
   const unseen = (await runSearch(scope, keys[0]!)).map((h) => h.uid);
   for (const u of [1, 7, 15, 51]) assert.ok(unseen.includes(u), `UID ${u} was made unseen after the view opened`);
   for (const u of [4, 12, 13, 50, 66, 3, 17, 31, 81]) assert.ok(!unseen.includes(u), `UID ${u}`);
+});
+
+test('size and date keys read the store range sets, not summaries nor stored rows', async () => {
+  const asked: string[] = [];
+  const store = new Proxy(t.store, {
+    get(target, prop, receiver) {
+      if (prop === 'listFlagText' || prop === 'listMessages' || prop === 'getMessages') throw new Error(`range keys read ${String(prop)}`);
+      if (prop === 'searchRange') {
+        return (mailboxId: number, field: 'size' | 'internalDate' | 'sentDate', min: number | null, max: number | null) => {
+          asked.push(`${field} ${min} ${max}`);
+          return target.searchRange(mailboxId, field, min, max);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const scope: SearchScope = { store, mailboxId: t.inbox, view, savedUids: null, now: NOW };
+  const jun2 = { year: 2022, month: 6, day: 2 };
+  const keys: SearchKey[] = [
+    { kind: 'size', op: 'larger', size: 1000 },
+    { kind: 'not', key: { kind: 'size', op: 'smaller', size: 1000 } },
+    { kind: 'date', field: 'internal', op: 'on', day: jun2 },
+    { kind: 'date', field: 'sent', op: 'since', day: jun2 },
+    { kind: 'or', left: { kind: 'date', field: 'sent', op: 'before', day: jun2 }, right: { kind: 'age', op: 'younger', seconds: 5 * 86_400 } },
+    { kind: 'and', keys: [{ kind: 'date', field: 'sent', op: 'on', day: jun2 }, { kind: 'flag', flag: '\\Seen', present: false }] },
+  ];
+  for (const key of keys) {
+    const hits = await runSearch(scope, key);
+    const want = (await runSearch({ ...scope, store: t.store }, key, { withStored: true })).map((h) => [h.seq, h.uid]);
+    assert.deepEqual(
+      hits.map((h) => [h.seq, h.uid]),
+      want,
+      JSON.stringify(key),
+    );
+    assert.ok(want.length > 0 && want.length < view.exists, `${JSON.stringify(key)} selects some (${want.length})`);
+    assert.ok(hits.every((h) => h.summary === null));
+  }
+  const day = (d: number): number => JUN_1 + d * 86_400_000;
+  assert.deepEqual(asked, [
+    'size 1001 null',
+    'size null 1000',
+    `internalDate ${day(1)} ${day(2)}`,
+    `sentDate ${day(1)} null`,
+    `sentDate null ${day(1)}`,
+    `internalDate ${NOW - 5 * 86_400_000} null`,
+    `sentDate ${day(1)} ${day(2)}`,
+  ]);
 });
 
 test('NOT SUBJECT leaves out the expunged and the unannounced messages', async () => {
