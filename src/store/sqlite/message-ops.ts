@@ -139,6 +139,14 @@ const HEADER_TEXT_COLUMNS: Record<AddressHeaderName, string> = { from: 'from_tex
 /** Needles a stored search text cannot answer exactly: the "\n" join, CR, NUL, U+FFFD and lone surrogates. */
 const INEXACT_NEEDLE = /[\r\n\0\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * A non-empty per-recipient prefix that can change how prefix + header parses whatever its fields: it does not end
+ * with a line feed (the body's first line would continue its last field) or holds an empty line (the header block
+ * would end inside it).
+ */
+const PREFIX_SHAPE_SQL = `substr(m.prefix, -1) <> char(10)
+        OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0`;
+
 export class MessageOps {
   constructor(
     private readonly st: Statements,
@@ -740,22 +748,14 @@ export class MessageOps {
    * a lone surrogate as U+FFFD); for any other value every candidate is a maybe.
    */
   searchSubject(mailboxId: number, value: string): { sure: number[]; maybe: number[] } {
-    const maybe = `(s.body_id IS NULL
-      OR (m.prefix <> '' AND (m.prefix LIKE '%subject%' OR substr(m.prefix, -1) <> char(10)
-        OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0)))`;
-    const rows = this.st
-      .get(
-        `SELECT m.uid, ${maybe} FROM messages m LEFT JOIN body_subjects s ON s.body_id = m.body_id
-         WHERE m.mailbox_id = ? AND (instr(s.subject, ?) > 0 OR ${maybe})
-         ORDER BY m.uid`,
-      )
-      .raw()
-      .all(mailboxId, value.toLowerCase()) as Array<[number, number]>;
-    const exact = !/[\r\n\0\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
-    const sure: number[] = [];
-    const maybes: number[] = [];
-    for (const [uid, m] of rows) (exact && m === 0 ? sure : maybes).push(uid);
-    return { sure, maybe: maybes };
+    const maybe = `(s.body_id IS NULL OR (m.prefix <> '' AND (m.prefix LIKE '%subject%' OR ${PREFIX_SHAPE_SQL})))`;
+    return this.sureAndMaybe(
+      `SELECT m.uid, ${maybe} FROM messages m LEFT JOIN body_subjects s ON s.body_id = m.body_id
+       WHERE m.mailbox_id = ? AND (instr(s.subject, ?) > 0 OR ${maybe})
+       ORDER BY m.uid`,
+      mailboxId,
+      value,
+    );
   }
 
   /**
@@ -776,21 +776,27 @@ export class MessageOps {
     const maybe = `(h.body_id IS NULL
       OR (m.prefix <> '' AND (((char(10) || m.prefix) LIKE ${line}%' AND ((char(10) || m.prefix) LIKE ${line}:%'
           OR (char(10) || m.prefix) LIKE ${line} %' OR (char(10) || m.prefix) LIKE ${line}' || char(9) || '%'))
-        OR substr(m.prefix, -1) <> char(10)
-        OR instr(char(10) || m.prefix, char(10, 10)) > 0 OR instr(char(10) || m.prefix, char(10, 13, 10)) > 0)))`;
-    const rows = this.st
-      .get(
-        `SELECT m.uid, ${maybe} FROM messages m LEFT JOIN body_header_texts h ON h.body_id = m.body_id
-         WHERE m.mailbox_id = ? AND (instr(h.${col}, ?) > 0 OR ${maybe})
-         ORDER BY m.uid`,
-      )
-      .raw()
-      .all(mailboxId, value.toLowerCase()) as Array<[number, number]>;
+        OR ${PREFIX_SHAPE_SQL})))`;
+    return this.sureAndMaybe(
+      `SELECT m.uid, ${maybe} FROM messages m LEFT JOIN body_header_texts h ON h.body_id = m.body_id
+       WHERE m.mailbox_id = ? AND (instr(h.${col}, ?) > 0 OR ${maybe})
+       ORDER BY m.uid`,
+      mailboxId,
+      value,
+    );
+  }
+
+  /**
+   * Runs a searchSubject/searchHeader statement (rows: UID, whether the message is a maybe; parameters: the mailbox
+   * and the lower-cased value) and splits its UIDs: every one is a maybe when the value itself is inexact.
+   */
+  private sureAndMaybe(sql: string, mailboxId: number, value: string): { sure: number[]; maybe: number[] } {
+    const rows = this.st.get(sql).raw().all(mailboxId, value.toLowerCase()) as Array<[number, number]>;
     const exact = !INEXACT_NEEDLE.test(value);
     const sure: number[] = [];
-    const maybes: number[] = [];
-    for (const [uid, m] of rows) (exact && m === 0 ? sure : maybes).push(uid);
-    return { sure, maybe: maybes };
+    const maybe: number[] = [];
+    for (const [uid, m] of rows) (exact && m === 0 ? sure : maybe).push(uid);
+    return { sure, maybe };
   }
 
   /**
