@@ -11,11 +11,10 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { parseMessage } from '../../../src/mail/parse-message.js';
 import { extractSearchText } from '../../../src/mail/search-text.js';
-import { MessageFields } from '../../../src/protocols/imap/server/message-fields.js';
 import type { StoredMessage } from '../../../src/store/types.js';
 import type { TestServer } from '../../helpers/start-server.js';
 import type { ImapTestClient } from './client.js';
-import { loggedIn, startImapServer, USER } from './fixtures.js';
+import { exactHeaderHits, loggedIn, searchIds, startImapServer, USER } from './fixtures.js';
 
 const PLAIN = 'Return-Path: <sender@example.net>\r\nDelivered-To: bob@example.org\r\n';
 
@@ -39,20 +38,9 @@ describe('IMAP SEARCH FROM/TO/CC/BCC from exact stored address fields', () => {
   let c: ImapTestClient;
   let rows: StoredMessage[];
   let mailboxId: number;
-  const search = async (q: string): Promise<string> => {
-    const r = await c.command(`SEARCH ${q}`);
-    assert.match(r.tagged, /OK/, q);
-    return r.lines.find((l) => l.startsWith('* SEARCH'))!.slice('* SEARCH'.length).trim();
-  };
-  /** IMAP's exact test of `field` on every message, with MessageFields (reads the blobs). */
-  const hits = async (field: string, needle: string): Promise<Set<number>> => {
-    const out = new Set<number>();
-    for (const m of rows) {
-      const values = await new MessageFields(srv.store.blobs, m).header(field);
-      if (values.length > 0 && (needle === '' || values.some((v) => v.toLowerCase().includes(needle.toLowerCase())))) out.add(m.uid);
-    }
-    return out;
-  };
+  const search = async (q: string): Promise<string> => (await searchIds(c, `SEARCH ${q}`)).ids;
+  /** IMAP's exact test of `field` on every message (reads the blobs). */
+  const hits = (field: string, needle: string): Promise<Set<number>> => exactHeaderHits(srv.store, rows, field, needle);
   const flagged = (uid: number): boolean => MESSAGES[uid - 1]![2].includes('\\Flagged');
   const list = (pred: (uid: number) => boolean): string => rows.map((m) => m.uid).filter(pred).join(' ');
   let expected: Array<[string, string]>;

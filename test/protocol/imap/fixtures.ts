@@ -2,9 +2,11 @@
  * IMAP test fixtures: a started server with one user, and delivery of raw messages straight through the
  * store (parse once, blob, deliver) so IMAP tests do not depend on SMTP.
  */
+import assert from 'node:assert/strict';
 import { parseMessage } from '../../../src/mail/parse-message.js';
 import { extractSearchText } from '../../../src/mail/search-text.js';
-import type { DeliveryResult, Store } from '../../../src/store/types.js';
+import { MessageFields } from '../../../src/protocols/imap/server/message-fields.js';
+import type { DeliveryResult, Store, StoredMessage } from '../../../src/store/types.js';
 import { startServer, type StartServerOptions, type TestServer } from '../../helpers/start-server.js';
 import { ImapTestClient } from './client.js';
 
@@ -47,4 +49,30 @@ export async function deliver(store: Store, address: string, raw: Buffer, opts: 
     opts.date,
   );
   return r!;
+}
+
+/**
+ * Runs a SEARCH or UID SEARCH `command`, checks that it ends OK and answers a `* SEARCH` line: that line's numbers
+ * (as text) and every untagged line.
+ */
+export async function searchIds(c: ImapTestClient, command: string): Promise<{ ids: string; lines: string[] }> {
+  const r = await c.command(command);
+  assert.match(r.tagged, / OK /, command);
+  const line = r.lines.find((l) => l.startsWith('* SEARCH'));
+  assert.ok(line !== undefined, `${command}: ${r.lines.join(' | ')}`);
+  return { ids: line.slice('* SEARCH'.length).trim(), lines: r.lines };
+}
+
+/**
+ * IMAP's exact test of a header key (RFC 9051 §6.4.4: decoded, case-insensitive, every field called `field`) on
+ * each of `rows`, with MessageFields (reads the blobs): the UIDs that match. An empty needle matches every message
+ * that has the field.
+ */
+export async function exactHeaderHits(store: Store, rows: readonly StoredMessage[], field: string, needle: string): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (const m of rows) {
+    const values = await new MessageFields(store.blobs, m).header(field);
+    if (values.length > 0 && (needle === '' || values.some((v) => v.toLowerCase().includes(needle.toLowerCase())))) out.add(m.uid);
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from '../../helpers/start-server.js';
 import type { ImapTestClient } from './client.js';
-import { deliver, loggedIn, startImapServer, USER } from './fixtures.js';
+import { deliver, loggedIn, searchIds, startImapServer, USER } from './fixtures.js';
 
 interface Msg {
   internal: string;
@@ -63,13 +63,7 @@ const DAY_QUERIES: Array<[string, (m: Msg) => boolean]> = [
 describe('IMAP SEARCH on sizes, internal dates and sent dates', () => {
   let srv: TestServer;
   let c: ImapTestClient;
-  const search = async (q: string): Promise<string> => {
-    const r = await c.command(q);
-    assert.match(r.tagged, / OK /, q);
-    const line = r.lines.find((l) => l.startsWith('* SEARCH'));
-    assert.ok(line !== undefined, `${q}: ${r.lines.join(' | ')}`);
-    return line.slice('* SEARCH'.length).trim();
-  };
+  const search = async (q: string): Promise<string> => (await searchIds(c, q)).ids;
   const threadUids = async (q: string): Promise<string> => {
     const r = await c.command(`UID THREAD REFERENCES UTF-8 ${q}`);
     assert.match(r.tagged, / OK /, q);

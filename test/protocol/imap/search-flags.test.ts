@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from '../../helpers/start-server.js';
 import type { ImapTestClient } from './client.js';
-import { deliver, loggedIn, rawMessage, startImapServer, USER } from './fixtures.js';
+import { deliver, loggedIn, rawMessage, searchIds, startImapServer, USER } from './fixtures.js';
 
 /** UIDs 1..10 as delivered; the other session then changes 1, 3 and expunges 9 (see `before`). */
 const DELIVERED: string[][] = [
@@ -73,13 +73,7 @@ describe('IMAP SEARCH flag keys', () => {
   let srv: TestServer;
   let a: ImapTestClient;
   let b: ImapTestClient;
-  const search = async (q: string): Promise<{ ids: string; lines: string[] }> => {
-    const r = await a.command(q);
-    assert.match(r.tagged, / OK /, q);
-    const line = r.lines.find((l) => l.startsWith('* SEARCH'));
-    assert.ok(line !== undefined, `${q}: ${r.lines.join(' | ')}`);
-    return { ids: line.slice('* SEARCH'.length).trim(), lines: r.lines };
-  };
+  const search = (q: string): Promise<{ ids: string; lines: string[] }> => searchIds(a, q);
   const ok = async (c: ImapTestClient, cmd: string): Promise<void> => {
     assert.match((await c.command(cmd)).tagged, / OK /, cmd);
   };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from '../../helpers/start-server.js';
 import type { ImapTestClient } from './client.js';
-import { deliver, loggedIn, startImapServer, USER } from './fixtures.js';
+import { deliver, loggedIn, searchIds, startImapServer, USER } from './fixtures.js';
 
 const M1 = Buffer.from(
   'From: Ann <ann@a.example>\r\nTo: bob@b.example\r\nCc: carol@c.example\r\nBcc: dave@d.example\r\n' +
@@ -28,11 +28,7 @@ const M3 = Buffer.from(
 describe('IMAP SEARCH keys (RFC 9051 §6.4.4)', () => {
   let srv: TestServer;
   let c: ImapTestClient;
-  const search = async (q: string): Promise<string> => {
-    const r = await c.command(`SEARCH ${q}`);
-    assert.match(r.tagged, /OK/, q);
-    return r.lines.find((l) => l.startsWith('* SEARCH'))!.slice('* SEARCH'.length).trim();
-  };
+  const search = async (q: string): Promise<string> => (await searchIds(c, `SEARCH ${q}`)).ids;
   before(async () => {
     srv = await startImapServer();
     await deliver(srv.store, USER, M1, { flags: ['\\Answered', '\\Seen', '$Work'], date: new Date('2024-01-05T12:00:00Z') });

@@ -13,7 +13,7 @@ import { parseMessage } from '../../../src/mail/parse-message.js';
 import { extractSearchText } from '../../../src/mail/search-text.js';
 import type { TestServer } from '../../helpers/start-server.js';
 import type { ImapTestClient } from './client.js';
-import { loggedIn, rawMessage, startImapServer, USER } from './fixtures.js';
+import { loggedIn, rawMessage, searchIds, startImapServer, USER } from './fixtures.js';
 
 const PLAIN = 'Return-Path: <sender@example.net>\r\n';
 const BIG = 'x'.repeat(3000);
@@ -117,13 +117,7 @@ describe('IMAP SEARCH over the whole mailbox without summaries', () => {
       .filter((u) => !EXPUNGED.has(u) && p(u))
       .map(ids)
       .join(' ');
-  const search = async (q: string): Promise<{ ids: string; lines: string[] }> => {
-    const r = await a.command(q);
-    assert.match(r.tagged, / OK /, q);
-    const line = r.lines.find((l) => l.startsWith('* SEARCH'));
-    assert.ok(line !== undefined, `${q}: ${r.lines.join(' | ')}`);
-    return { ids: line.slice('* SEARCH'.length).trim(), lines: r.lines };
-  };
+  const search = (q: string): Promise<{ ids: string; lines: string[] }> => searchIds(a, q);
 
   before(async () => {
     srv = await startImapServer();
