@@ -150,18 +150,25 @@ export function usesModseq(k: SearchKey): boolean {
   return false;
 }
 
-type SubjectKey = Extract<SearchKey, { kind: 'header' }>;
+type StoredHeaderKey = Extract<SearchKey, { kind: 'header' }>;
+type TextKey = Extract<SearchKey, { kind: 'body' | 'text' }>;
 type FlagKey = Extract<SearchKey, { kind: 'flag' }>;
 /** Keys answered from Store.searchRange (prepareRanges). */
 type RangeKey = Extract<SearchKey, { kind: 'size' | 'age' | 'date' }>;
 
-function collectRangeKeys(k: SearchKey, out: RangeKey[]): void {
-  if (k.kind === 'size' || k.kind === 'age' || k.kind === 'date') out.push(k);
-  else if (k.kind === 'not') collectRangeKeys(k.key, out);
+const isRangeKey = (k: SearchKey): k is RangeKey => k.kind === 'size' || k.kind === 'age' || k.kind === 'date';
+const isFlagKey = (k: SearchKey): k is FlagKey => k.kind === 'flag';
+const isTextKey = (k: SearchKey): k is TextKey => k.kind === 'body' || k.kind === 'text';
+
+/** The keys of the tree `k` (under NOT, OR and AND too) that `is` picks, in order. */
+function keysWhere<K extends SearchKey>(k: SearchKey, is: (x: SearchKey) => x is K, out: K[] = []): K[] {
+  if (is(k)) out.push(k);
+  else if (k.kind === 'not') keysWhere(k.key, is, out);
   else if (k.kind === 'or') {
-    collectRangeKeys(k.left, out);
-    collectRangeKeys(k.right, out);
-  } else if (k.kind === 'and') for (const x of k.keys) collectRangeKeys(x, out);
+    keysWhere(k.left, is, out);
+    keysWhere(k.right, is, out);
+  } else if (k.kind === 'and') for (const x of k.keys) keysWhere(x, is, out);
+  return out;
 }
 
 /**
@@ -189,39 +196,12 @@ function rangeOf(k: RangeKey, now: number): { field: RangeField; min: number | n
   }
 }
 
-function collectFlagKeys(k: SearchKey, out: FlagKey[]): void {
-  if (k.kind === 'flag') out.push(k);
-  else if (k.kind === 'not') collectFlagKeys(k.key, out);
-  else if (k.kind === 'or') {
-    collectFlagKeys(k.left, out);
-    collectFlagKeys(k.right, out);
-  } else if (k.kind === 'and') for (const x of k.keys) collectFlagKeys(x, out);
-}
-
 /** Header keys whose decoded values the store keeps per body (Store.searchSubject, Store.searchHeader). */
 const STORED_HEADER_FIELDS = new Set(['subject', 'from', 'to', 'cc', 'bcc']);
 
 /** SUBJECT, FROM, TO, CC, BCC (or HEADER with one of those names): answered from the store's sure/maybe sets. */
-function isSubjectKey(k: SearchKey): k is SubjectKey {
+function isStoredHeaderKey(k: SearchKey): k is StoredHeaderKey {
   return k.kind === 'header' && STORED_HEADER_FIELDS.has(k.field.toLowerCase());
-}
-
-function collectSubjectKeys(k: SearchKey, out: SubjectKey[]): void {
-  if (isSubjectKey(k)) out.push(k);
-  else if (k.kind === 'not') collectSubjectKeys(k.key, out);
-  else if (k.kind === 'or') {
-    collectSubjectKeys(k.left, out);
-    collectSubjectKeys(k.right, out);
-  } else if (k.kind === 'and') for (const x of k.keys) collectSubjectKeys(x, out);
-}
-
-function collectTextKeys(k: SearchKey, out: Array<Extract<SearchKey, { kind: 'body' | 'text' }>>): void {
-  if (k.kind === 'body' || k.kind === 'text') out.push(k);
-  else if (k.kind === 'not') collectTextKeys(k.key, out);
-  else if (k.kind === 'or') {
-    collectTextKeys(k.left, out);
-    collectTextKeys(k.right, out);
-  } else if (k.kind === 'and') for (const x of k.keys) collectTextKeys(x, out);
 }
 
 function compareDay(t: number, day: { year: number; month: number; day: number }, op: 'before' | 'on' | 'since'): boolean {
@@ -241,7 +221,7 @@ class Evaluator {
    * Per SUBJECT/FROM/TO/CC/BCC key, the store's exact matches and the candidates that need the check
    * (Store.searchSubject, Store.searchHeader).
    */
-  private readonly subjects = new Map<SearchKey, { sure: Set<number>; maybe: Set<number> }>();
+  private readonly headerMatches = new Map<SearchKey, { sure: Set<number>; maybe: Set<number> }>();
   /** narrow's index candidates of other HEADER keys, kept so that narrow can run again (after prepareFlags). */
   private readonly headerCandidates = new Map<SearchKey, Set<number>>();
   /**
@@ -263,37 +243,29 @@ class Evaluator {
   }
 
   async prepare(key: SearchKey): Promise<void> {
-    const keys: Array<Extract<SearchKey, { kind: 'body' | 'text' }>> = [];
-    collectTextKeys(key, keys);
-    for (const k of keys) {
+    for (const k of keysWhere(key, isTextKey)) {
       if (k.value === '') continue;
       const uids = await this.scope.store.searchText(this.scope.mailboxId, [k.value], k.kind);
       this.candidates.set(k, new Set(uids));
     }
-    const subjectKeys: SubjectKey[] = [];
-    collectSubjectKeys(key, subjectKeys);
-    for (const k of subjectKeys) {
+    for (const k of keysWhere(key, isStoredHeaderKey)) {
       const field = k.field.toLowerCase();
       const r =
         field === 'subject'
           ? await this.scope.store.searchSubject(this.scope.mailboxId, k.value)
           : await this.scope.store.searchHeader(this.scope.mailboxId, field as AddressHeaderName, k.value);
-      this.subjects.set(k, { sure: new Set(r.sure), maybe: new Set(r.maybe) });
+      this.headerMatches.set(k, { sure: new Set(r.sure), maybe: new Set(r.maybe) });
     }
   }
 
   /** Whether `key` holds a flag key (SEEN, KEYWORD x, ...: search-ast's 'flag'). */
   hasFlagKeys(key: SearchKey): boolean {
-    const keys: FlagKey[] = [];
-    collectFlagKeys(key, keys);
-    return keys.length > 0;
+    return keysWhere(key, isFlagKey).length > 0;
   }
 
   /** Reads the store's set of every flag of `key` (see flagSets). */
   async prepareFlags(key: SearchKey): Promise<void> {
-    const keys: FlagKey[] = [];
-    collectFlagKeys(key, keys);
-    for (const k of keys) {
+    for (const k of keysWhere(key, isFlagKey)) {
       const lower = k.flag.toLowerCase();
       if (this.flagSets.has(lower)) continue;
       const has = lower !== '\\seen';
@@ -304,16 +276,12 @@ class Evaluator {
 
   /** Whether `key` holds a size or date key (LARGER, SINCE, SENTON, OLDER, ...: search-ast's 'size', 'date', 'age'). */
   hasRangeKeys(key: SearchKey): boolean {
-    const keys: RangeKey[] = [];
-    collectRangeKeys(key, keys);
-    return keys.length > 0;
+    return keysWhere(key, isRangeKey).length > 0;
   }
 
   /** Reads the store's set of every size and date key of `key` (see rangeSets). */
   async prepareRanges(key: SearchKey): Promise<void> {
-    const keys: RangeKey[] = [];
-    collectRangeKeys(key, keys);
-    for (const k of keys) {
+    for (const k of keysWhere(key, isRangeKey)) {
       if (this.rangeSets.has(k)) continue;
       const r = rangeOf(k, this.now);
       this.rangeSets.set(k, new Set(await this.scope.store.searchRange(this.scope.mailboxId, r.field, r.min, r.max)));
@@ -349,7 +317,7 @@ class Evaluator {
       case 'date':
         return k.field === 'internal' || this.rangeSets.has(k);
       case 'header': {
-        const s = this.subjects.get(k);
+        const s = this.headerMatches.get(k);
         return s !== undefined && !s.maybe.has(uid);
       }
       case 'body':
@@ -382,7 +350,7 @@ class Evaluator {
         return this.candidates.get(k) ?? null;
       case 'header': {
         // SUBJECT: the store's decoded subjects (one scan of short texts: faster than the index, any length).
-        const subj = this.subjects.get(k);
+        const subj = this.headerMatches.get(k);
         if (subj) return new Set([...subj.sure, ...subj.maybe]);
         if ([...k.value].length < MIN_INDEXED_TERM) return null;
         let cand = this.headerCandidates.get(k);
@@ -470,7 +438,7 @@ class Evaluator {
       }
       case 'header': {
         // The store's sure matches are exact, and a UID it does not list cannot match (Store.searchSubject).
-        const subj = this.subjects.get(k);
+        const subj = this.headerMatches.get(k);
         return subj !== undefined && !subj.maybe.has(uid) && subj.sure.has(uid);
       }
       case 'body':
@@ -497,7 +465,7 @@ class Evaluator {
         return compareDay(t, k.day, k.op);
       }
       case 'header': {
-        const subj = this.subjects.get(k);
+        const subj = this.headerMatches.get(k);
         if (!fields || (subj && !subj.maybe.has(h.uid))) break;
         const values = await fields.header(k.field);
         if (!values.length) return false;
