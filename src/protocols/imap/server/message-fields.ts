@@ -1,6 +1,6 @@
 /**
  * Decoded views of a stored message for SEARCH, SORT and THREAD: header values with RFC 2047 words
- * decoded, the Date header's calendar day, the decoded text of the body (search-text.ts), and the RFC 5256
+ * decoded, the decoded text of the body (search-text.ts), and the RFC 5256
  * base subject. Header bytes are read once per message (prefix + top header block) and cached.
  */
 
@@ -11,9 +11,6 @@ import type { BlobStore, StoredMessage } from '../../../store/types.js';
 
 // The RFC 5256 key functions live with the stored sort keys (mail/sort-keys.ts); THREAD and SORT import them here.
 export { baseSubject, decodeWords, sentTime } from '../../../mail/sort-keys.js';
-
-// The Date header's calendar day (SENT* keys) lives with the store's copy of it (mail/sent-day.ts).
-export { sentDay } from '../../../mail/sent-day.js';
 
 export class MessageFields {
   private headers: HeaderField[] | null = null;

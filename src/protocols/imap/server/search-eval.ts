@@ -35,9 +35,10 @@
  */
 
 import type { AddressHeaderName } from '../../../mail/search-text.js';
+import { sentDay } from '../../../mail/sent-day.js';
 import type { MessageSummary, RangeField, StoredMessage, Store } from '../../../store/types.js';
 import { dayStartMs, sequenceSetContains, type SearchKey } from '../proto/index.js';
-import { MessageFields, sentDay } from './message-fields.js';
+import { MessageFields } from './message-fields.js';
 import type { MailboxView } from './mailbox-view.js';
 
 const DAY_MS = 86_400_000;
@@ -349,7 +350,8 @@ class Evaluator {
       case 'text':
         return this.candidates.get(k) ?? null;
       case 'header': {
-        // SUBJECT: the store's decoded subjects (one scan of short texts: faster than the index, any length).
+        // SUBJECT, FROM, TO, CC, BCC: the store's decoded values (one scan of short texts: faster than the index,
+        // any length).
         const subj = this.headerMatches.get(k);
         if (subj) return new Set([...subj.sure, ...subj.maybe]);
         if ([...k.value].length < MIN_INDEXED_TERM) return null;
